@@ -1,0 +1,326 @@
+"""The annotated corpus: build splits from the raw annotation batches, validate, make the name-swap set.
+
+    python -m train.corpus build      # data/raw/*.jsonl -> data/corpus/{train,dev,test}.jsonl + articles.jsonl
+    python -m train.corpus validate   # schema, codes, labels, actors found, no leakage (CI runs this)
+    python -m train.corpus stats      # counts for data/README.md
+
+Raw batches hold one article per line: sentences, every ordered actor pair labelled, and the
+article-level gold (see data/ANNOTATION_GUIDE.md). Splits are by document, stratified by label;
+documents that share a near-duplicate sentence are kept in the same split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from infer.actors import ActorFinder
+from infer.schema import LABELS, MentionKind
+
+RAW = Path("data/raw")
+CORPUS = Path("data/corpus")
+SPLITS = ("train", "dev", "test")
+ANNOTATOR_TAGS = {"negation", "reported_speech", "nested", "joint", "hedged", "conditional", "background"}
+AUTO_TAGS = {"multi_actor", "metonym"}
+NEAR_DUPLICATE = 0.9  # cosine similarity of character n-gram TF-IDF above which sentences count as one
+
+
+class CorpusError(ValueError):
+    """A corpus file breaks a rule; the message names the file, line and field."""
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def near_duplicates(texts_a: list[str], texts_b: list[str], threshold: float = NEAR_DUPLICATE) -> list[tuple[int, int, float]]:
+    """Index pairs (i, j) whose character n-gram TF-IDF cosine is at least ``threshold``.
+
+    >>> near_duplicates(["China and Russia met."], ["China and Russia met!", "Kenya won gold."])
+    [(0, 0, 1.0)]
+    """
+    if not texts_a or not texts_b:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=_norm).fit(texts_a + texts_b)
+    sims = (vec.transform(texts_a) @ vec.transform(texts_b).T).tocoo()
+    return sorted((int(i), int(j), round(float(v), 4)) for i, j, v in zip(sims.row, sims.col, sims.data) if v >= threshold)
+
+
+def load_raw(raw_dir: Path = RAW) -> list[dict[str, Any]]:
+    """All raw articles, each with ``_file`` and ``_line`` for error messages."""
+    docs = []
+    for path in sorted(raw_dir.glob("*.jsonl")):
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        doc = json.loads(line)
+                    except json.JSONDecodeError as e:
+                        raise CorpusError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
+                    docs.append({**doc, "_file": str(path), "_line": lineno})
+    return docs
+
+
+def pair_rows(doc: dict[str, Any], finder: ActorFinder) -> list[dict[str, Any]]:
+    """Pair-level rows of one raw article, with automatic ``multi_actor`` and ``metonym`` tags."""
+    rows = []
+    for i, sent in enumerate(doc["sentences"]):
+        actors = {a.code: a for a in finder.find(sent["text"])}
+        n_labelled = len({p["s"] for p in sent["pairs"]} | {p["t"] for p in sent["pairs"]})
+        for p in sent["pairs"]:
+            tags = set(p.get("tags", []))
+            if n_labelled >= 3:
+                tags.add("multi_actor")
+            if any(code in actors and actors[code].is_metonym_only for code in (p["s"], p["t"])):
+                tags.add("metonym")
+            rows.append({"id": f"{doc['doc_id']}-s{i:02d}-{p['s']}>{p['t']}", "doc_id": doc["doc_id"], "text": sent["text"],
+                         "source": p["s"], "target": p["t"], "label": p["label"], "tags": sorted(tags)})
+    return rows
+
+
+def assign_splits(docs: list[dict[str, Any]], seed: int = 13) -> dict[str, str]:
+    """doc_id -> split: about 80/10/10 by document, stratified by each document's majority label,
+    with documents that share near-duplicate sentences grouped together."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    parent = {d["doc_id"]: d["doc_id"] for d in docs}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    sentences = [(d["doc_id"], s["text"]) for d in docs for s in d["sentences"]]
+    for i, j, _ in near_duplicates([t for _, t in sentences], [t for _, t in sentences]):
+        a, b = root(sentences[i][0]), root(sentences[j][0])
+        if a != b:
+            parent[a] = b
+    ids, labels, groups = [], [], []
+    for d in docs:
+        for s in d["sentences"]:
+            for p in s["pairs"]:
+                ids.append(d["doc_id"])
+                labels.append(p["label"])
+                groups.append(root(d["doc_id"]))
+    folds = StratifiedGroupKFold(n_splits=10, shuffle=True, random_state=seed)
+    split_of: dict[str, str] = {}
+    for fold, (_, idx) in enumerate(folds.split(ids, labels, groups)):
+        name = "test" if fold == 0 else "dev" if fold == 1 else "train"
+        for k in idx:
+            split_of[ids[k]] = name
+    for d in docs:  # articles without pairs go to train
+        split_of.setdefault(d["doc_id"], "train")
+    return split_of
+
+
+def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/aliases.yaml") -> dict[str, int]:
+    """Write ``{train,dev,test}.jsonl`` and ``articles.jsonl`` from the raw batches."""
+    finder = ActorFinder.from_yaml(aliases)
+    docs = load_raw(raw_dir)
+    split_of = assign_splits(docs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = collections.Counter()
+    files = {s: open(out_dir / f"{s}.jsonl", "w", encoding="utf-8") for s in SPLITS}
+    with open(out_dir / "articles.jsonl", "w", encoding="utf-8") as arts:
+        for doc in sorted(docs, key=lambda d: d["doc_id"]):
+            split = split_of[doc["doc_id"]]
+            for row in pair_rows(doc, finder):
+                files[split].write(json.dumps(row, ensure_ascii=False) + "\n")
+                counts[split] += 1
+            arts.write(json.dumps({
+                "doc_id": doc["doc_id"], "split": split, "title": doc.get("title"), "date": doc.get("date"),
+                "topic": doc.get("topic"), "text": " ".join(s["text"] for s in doc["sentences"]),
+                "dyads": [{"source": a["s"], "target": a["t"], "label": a["label"], "score": a["score"]} for a in doc["article"]],
+            }, ensure_ascii=False) + "\n")
+    for f in files.values():
+        f.close()
+    return dict(counts)
+
+
+def validate(corpus_dir: Path = CORPUS, aliases: str = "data/aliases.yaml") -> dict[str, Any]:
+    """Check every corpus file; raise :class:`CorpusError` naming file, line and field on the first fault."""
+    finder = ActorFinder.from_yaml(aliases)
+    seen_ids: set[str] = set()
+    doc_split: dict[str, str] = {}
+    texts: dict[str, dict[str, str]] = {s: {} for s in SPLITS}  # split -> normalised text -> where
+    counts: dict[str, int] = {}
+    for split in SPLITS:
+        path = corpus_dir / f"{split}.jsonl"
+        if not path.is_file():
+            raise CorpusError(f"{path}: missing")
+        n = 0
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                where = f"{path}:{lineno}"
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CorpusError(f"{where}: invalid JSON ({e.msg})") from None
+                for key in ("id", "doc_id", "text", "source", "target", "label"):
+                    if not isinstance(row.get(key), str) or not row[key]:
+                        raise CorpusError(f"{where}: field {key!r}: missing or not a non-empty string")
+                if not isinstance(row.get("tags"), list) or set(row["tags"]) - ANNOTATOR_TAGS - AUTO_TAGS:
+                    raise CorpusError(f"{where}: field 'tags': expected a list drawn from {sorted(ANNOTATOR_TAGS | AUTO_TAGS)}")
+                if row["label"] not in LABELS:
+                    raise CorpusError(f"{where}: field 'label': {row['label']!r} not in {LABELS}")
+                for key in ("source", "target"):
+                    if row[key] not in finder.codes:
+                        raise CorpusError(f"{where}: field {key!r}: {row[key]!r} is not an ISO alpha-3 or known organisation code")
+                found = {a.code for a in finder.find(row["text"])}
+                for key in ("source", "target"):
+                    if row[key] not in found:
+                        raise CorpusError(f"{where}: field {key!r}: the actor finder does not find {row[key]!r} in the text")
+                if row["source"] == row["target"]:
+                    raise CorpusError(f"{where}: field 'target': equals source")
+                if row["id"] in seen_ids:
+                    raise CorpusError(f"{where}: field 'id': duplicate {row['id']!r}")
+                seen_ids.add(row["id"])
+                if doc_split.setdefault(row["doc_id"], split) != split:
+                    raise CorpusError(f"{where}: field 'doc_id': {row['doc_id']!r} is also in {doc_split[row['doc_id']]}")
+                texts[split].setdefault(_norm(row["text"]), where)
+                n += 1
+        counts[split] = n
+    for a_i, a in enumerate(SPLITS):
+        for b in SPLITS[a_i + 1:]:
+            ta, tb = list(texts[a]), list(texts[b])
+            for i, j, sim in near_duplicates(ta, tb):
+                raise CorpusError(f"{texts[b][tb[j]]}: field 'text': near-duplicate (cosine {sim}) of {texts[a][ta[i]]} across {a}/{b}")
+    return {"pairs": counts, "documents": len(doc_split)}
+
+
+def stats(corpus_dir: Path = CORPUS, aliases: str = "data/aliases.yaml") -> dict[str, Any]:
+    """Counts for the datasheet: labels, actors, tags, sentences, articles."""
+    rows = [dict(json.loads(line), split=s) for s in SPLITS for line in open(corpus_dir / f"{s}.jsonl", encoding="utf-8")]
+    n = len(rows)
+    actors = collections.Counter(c for r in rows for c in {r["source"], r["target"]})
+    sentences: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    for r in rows:
+        sentences[(r["doc_id"], r["text"])] |= {r["source"], r["target"]}
+    articles = [json.loads(line) for line in open(corpus_dir / "articles.jsonl", encoding="utf-8")]
+    return {
+        "pairs": n,
+        "pairs_per_split": dict(collections.Counter(r["split"] for r in rows)),
+        "sentences": len(sentences),
+        "sentences_3plus_actors": sum(len(v) >= 3 for v in sentences.values()),
+        "documents": len({r["doc_id"] for r in rows}),
+        "articles_with_gold": len(articles),
+        "article_dyads": sum(len(a["dyads"]) for a in articles),
+        "labels": {label: sum(r["label"] == label for r in rows) for label in LABELS},
+        "label_share": {label: round(sum(r["label"] == label for r in rows) / n, 3) for label in LABELS},
+        "distinct_actors": len(actors),
+        "top_actor_share": {c: round(k / n, 3) for c, k in actors.most_common(10)},
+        "tags": dict(collections.Counter(t for r in rows for t in r["tags"]).most_common()),
+        "metonym_share": round(sum("metonym" in r["tags"] for r in rows) / n, 3),
+    }
+
+
+def _swap_surface(finder: ActorFinder, code: str, kind: MentionKind, plural: bool) -> str | None:
+    """The first listed surface of ``kind`` for ``code`` (a plural demonym when ``plural``)."""
+    entry = finder.table["countries"].get(code, {})
+    key = {MentionKind.NAME: "names", MentionKind.DEMONYM: "demonyms", MentionKind.CAPITAL: "capitals",
+           MentionKind.LEADER: "leaders"}[kind]
+    options = [s for s in entry.get(key) or [] if finder.surfaces.get(s) is not None and finder.surfaces[s].code == code]
+    if kind is MentionKind.DEMONYM:
+        options = [s for s in options if s.endswith("s") == plural] or options
+    return options[0] if options else None
+
+
+# Countries used as replacements: names that need no article, with demonyms, capitals and leaders.
+SWAP_POOL = ("BRA", "IND", "JPN", "DEU", "FRA", "CAN", "AUS", "MEX", "IDN", "TUR", "ZAF", "ARG", "ITA", "KOR",
+             "KEN", "NGA", "EGY", "VNM", "POL", "CHL", "PER", "SWE", "NOR", "THA", "MYS", "GHA", "ETH", "COL")
+
+
+def name_swap(rows: list[dict[str, Any]], finder: ActorFinder, seed: int = 13) -> tuple[list[dict[str, Any]], collections.Counter]:
+    """Rows whose source and target (every mention: names, demonyms, capitals, leaders) are swapped
+    for two other countries, label unchanged; and a count of rows that could not be swapped, by reason."""
+    import random
+
+    rng = random.Random(seed)
+    out, skipped = [], collections.Counter()
+    for row in rows:
+        actors = {a.code: a for a in finder.find(row["text"])}
+        src, tgt = actors.get(row["source"]), actors.get(row["target"])
+        if src is None or tgt is None or row["source"] not in finder.table["countries"] or row["target"] not in finder.table["countries"]:
+            skipped["organisation or actor not found"] += 1
+            continue
+        pool = [c for c in SWAP_POOL if c not in actors]
+        new_src, new_tgt = rng.sample(pool, 2)
+        edits = []
+        ok = True
+        for actor, new in ((src, new_src), (tgt, new_tgt)):
+            for m in actor.mentions:
+                if m.end < len(row["text"]) and row["text"][m.end] == "-" and m.kind is MentionKind.DEMONYM and m.surface[0].isupper() and m.surface in finder._prefixes:
+                    ok = False
+                surface = _swap_surface(finder, new, m.kind, plural=m.surface.endswith("s"))
+                if surface is None:
+                    ok = False
+                    break
+                start = m.start
+                if m.kind is MentionKind.NAME and row["text"][max(0, m.start - 4):m.start].lower() == "the ":
+                    start -= 4  # "the United States" -> "Brazil"
+                    if m.start - 4 == 0 or row["text"][m.start - 4] == "T":
+                        surface = surface[0].upper() + surface[1:]
+                edits.append((start, m.end, surface))
+        if not ok:
+            skipped["no surface of the same kind"] += 1
+            continue
+        text, pos, parts = row["text"], 0, []
+        for start, end, surface in sorted(edits):
+            if start < pos:
+                ok = False
+                break
+            parts.append(text[pos:start] + surface)
+            pos = end
+        new_text = "".join(parts) + text[pos:]
+        found = {a.code for a in finder.find(new_text)}
+        if not ok or new_src not in found or new_tgt not in found or row["source"] in found or row["target"] in found:
+            skipped["swapped text not recognised as intended"] += 1
+            continue
+        out.append({"id": f"swap:{row['id']}", "orig_id": row["id"], "doc_id": row["doc_id"], "text": new_text,
+                    "source": new_src, "target": new_tgt, "label": row["label"], "tags": row.get("tags", []),
+                    "orig_text": row["text"], "orig_source": row["source"], "orig_target": row["target"]})
+    return out, skipped
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m train.corpus build|validate|stats|namebias``."""
+    parser = argparse.ArgumentParser(prog="python -m train.corpus", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["build", "validate", "stats", "namebias"])
+    parser.add_argument("--raw", default=str(RAW), help="raw annotation batches (default: %(default)s)")
+    parser.add_argument("--corpus", default=str(CORPUS), help="corpus directory (default: %(default)s)")
+    parser.add_argument("--aliases", default="data/aliases.yaml", help="actor alias table (default: %(default)s)")
+    args = parser.parse_args(argv)
+    corpus = Path(args.corpus)
+    try:
+        if args.command == "build":
+            result: Any = build(Path(args.raw), corpus, args.aliases)
+        elif args.command == "validate":
+            result = validate(corpus, args.aliases)
+        elif args.command == "stats":
+            result = stats(corpus, args.aliases)
+        else:
+            finder = ActorFinder.from_yaml(args.aliases)
+            rows = [json.loads(line) for line in open(corpus / "test.jsonl", encoding="utf-8")]
+            swapped, skipped = name_swap(rows, finder)
+            with open(corpus / "name_swap.jsonl", "w", encoding="utf-8") as f:
+                for r in swapped:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            result = {"swapped": len(swapped), "from_test_rows": len(rows), "not_swapped": dict(skipped)}
+    except CorpusError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -82,7 +82,7 @@ def _iso_names(code: str) -> list[str]:
     country = pycountry.countries.get(alpha_3=code)
     if country is None:
         return []
-    names = {getattr(country, attr, None) for attr in ("name", "common_name", "official_name")}
+    names = dict.fromkeys(getattr(country, attr, None) for attr in ("common_name", "name", "official_name"))
     out = []
     for name in filter(None, names):
         if "," in name or "(" in name:

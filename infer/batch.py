@@ -72,6 +72,8 @@ class InferConfig:
     """Ray cluster address for engine ray (null starts a local Ray)."""
     progress: bool = True
     """Show a tqdm progress bar."""
+    show: bool = False
+    """Print the article-level directed dyad table when done."""
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.chunk_size < 1:
@@ -188,6 +190,8 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
 
     if not os.path.isfile(cfg.input):
         raise InputError(f"{cfg.input}: no such file")
+    if predictor is None:  # first, so that a bad checkpoint fails before anything is written
+        predictor = StancePredictor.from_pretrained(cfg.checkpoint, batch_size=cfg.batch_size, threads=cfg.threads)
     paths = output_paths(cfg.output)
     paths["articles"].parent.mkdir(parents=True, exist_ok=True)
     parts = paths["parts"]
@@ -197,8 +201,6 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
         raise InputError(f"{parts}: left by a run with other arguments or input; remove it to start afresh")
     parts.mkdir(exist_ok=True)
     manifest_file.write_text(json.dumps(manifest))
-    if predictor is None:
-        predictor = StancePredictor.from_pretrained(cfg.checkpoint, batch_size=cfg.batch_size, threads=cfg.threads)
 
     counts = {"articles": 0, "ok": 0, "no_dyads": 0, "error": 0, "resumed_chunks": 0}
     errors_tmp = paths["errors"].with_name(paths["errors"].name + ".tmp")
@@ -251,4 +253,25 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
     os.replace(errors_tmp, paths["errors"])
     shutil.rmtree(parts)
     summary = {**counts, "outputs": {k: str(v) for k, v in paths.items() if k != "parts"}}
+    if cfg.show:
+        print(format_dyad_table(paths["articles"]))
     return summary
+
+
+def format_dyad_table(path: str | Path, directed_only: bool = True) -> str:
+    """The article-level dyad rows of an output file as an aligned text table."""
+    from infer.batch_io import read_table
+
+    rows = read_table(path)
+    head = f"{'article':<12} {'dyad':<11} {'label':<12} {'score':>6} {'n':>3}  top evidence"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        directed = r["directed"] in (True, "True", "true")
+        if r["dyad"] in (None, "") or (directed_only and not directed):
+            if r["dyad"] in (None, ""):
+                lines.append(f"{r['article_id']:<12} {'-':<11} {r['status']:<12}")
+            continue
+        evidence = r["evidence"] if isinstance(r["evidence"], list) else json.loads(r["evidence"] or "[]")
+        first = (evidence[0][:70] + "...") if evidence and len(evidence[0]) > 70 else (evidence[0] if evidence else "")
+        lines.append(f"{r['article_id']:<12} {r['dyad']:<11} {r['label']:<12} {float(r['score']):>6.2f} {int(r['n_sentences']):>3}  {first}")
+    return "\n".join(lines)

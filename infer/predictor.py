@@ -59,11 +59,16 @@ class StancePredictor:
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 32, threads: int | None = None,
-                        device: str | None = None, include_organisations: bool | None = None) -> StancePredictor:
-        """Load everything from the checkpoint directory; ``threads`` sets torch's CPU threads."""
+                        device: str | None = None, include_organisations: bool | None = None,
+                        int8: bool = False) -> StancePredictor:
+        """Load everything from the checkpoint directory; ``threads`` sets torch's CPU threads and
+        ``int8`` quantises the linear layers dynamically (CPU only)."""
         if threads:
             torch.set_num_threads(threads)
         model, tokenizer, meta = load_checkpoint(directory)
+        if int8:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            device = "cpu"
         orgs = meta["config"].get("data", {}).get("include_organisations", True) if include_organisations is None else include_organisations
         finder = ActorFinder.from_yaml(Path(directory) / "aliases.yaml", include_organisations=orgs)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")

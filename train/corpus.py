@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infer.actors import ActorFinder
+from infer.actors import ActorFinder, _iso_names
 from infer.schema import LABELS, MentionKind
 
 RAW = Path("data/raw")
@@ -68,13 +68,25 @@ def load_raw(raw_dir: Path = RAW) -> list[dict[str, Any]]:
     return docs
 
 
-def pair_rows(doc: dict[str, Any], finder: ActorFinder) -> list[dict[str, Any]]:
-    """Pair-level rows of one raw article, with automatic ``multi_actor`` and ``metonym`` tags."""
+def pair_rows(doc: dict[str, Any], finder: ActorFinder, excluded: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Pair-level rows of one raw article, with automatic ``multi_actor`` and ``metonym`` tags.
+
+    A labelled pair whose source or target the actor finder does not find in the sentence (a leader
+    the alias table leaves out, a misattributed code) cannot be encoded; it goes to ``excluded``
+    with the reason, never silently away.
+    """
     rows = []
     for i, sent in enumerate(doc["sentences"]):
         actors = {a.code: a for a in finder.find(sent["text"])}
         n_labelled = len({p["s"] for p in sent["pairs"]} | {p["t"] for p in sent["pairs"]})
         for p in sent["pairs"]:
+            missing = [c for c in (p["s"], p["t"]) if c not in actors]
+            if missing:
+                if excluded is not None:
+                    excluded.append({"doc_id": doc["doc_id"], "sentence": i, "text": sent["text"], "source": p["s"],
+                                     "target": p["t"], "label": p["label"],
+                                     "reason": f"actor finder does not find {', '.join(missing)}"})
+                continue
             tags = set(p.get("tags", []))
             if n_labelled >= 3:
                 tags.add("multi_actor")
@@ -127,12 +139,13 @@ def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/alia
     docs = load_raw(raw_dir)
     split_of = assign_splits(docs)
     out_dir.mkdir(parents=True, exist_ok=True)
-    counts = collections.Counter()
+    counts: collections.Counter[str] = collections.Counter()
+    excluded: list[dict[str, Any]] = []
     files = {s: open(out_dir / f"{s}.jsonl", "w", encoding="utf-8") for s in SPLITS}
     with open(out_dir / "articles.jsonl", "w", encoding="utf-8") as arts:
         for doc in sorted(docs, key=lambda d: d["doc_id"]):
             split = split_of[doc["doc_id"]]
-            for row in pair_rows(doc, finder):
+            for row in pair_rows(doc, finder, excluded):
                 files[split].write(json.dumps(row, ensure_ascii=False) + "\n")
                 counts[split] += 1
             arts.write(json.dumps({
@@ -142,6 +155,10 @@ def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/alia
             }, ensure_ascii=False) + "\n")
     for f in files.values():
         f.close()
+    with open(out_dir / "excluded.jsonl", "w", encoding="utf-8") as f:
+        for row in excluded:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    counts["excluded"] = len(excluded)
     return dict(counts)
 
 
@@ -227,7 +244,10 @@ def _swap_surface(finder: ActorFinder, code: str, kind: MentionKind, plural: boo
     entry = finder.table["countries"].get(code, {})
     key = {MentionKind.NAME: "names", MentionKind.DEMONYM: "demonyms", MentionKind.CAPITAL: "capitals",
            MentionKind.LEADER: "leaders"}[kind]
-    options = [s for s in entry.get(key) or [] if finder.surfaces.get(s) is not None and finder.surfaces[s].code == code]
+    listed = list(entry.get(key) or [])
+    if kind is MentionKind.NAME:
+        listed = _iso_names(code) + listed  # the plain ISO name ("Kenya") reads best
+    options = [s for s in listed if finder.surfaces.get(s) is not None and finder.surfaces[s].code == code]
     if kind is MentionKind.DEMONYM:
         options = [s for s in options if s.endswith("s") == plural] or options
     return options[0] if options else None
@@ -251,24 +271,32 @@ def name_swap(rows: list[dict[str, Any]], finder: ActorFinder, seed: int = 13) -
         if src is None or tgt is None or row["source"] not in finder.table["countries"] or row["target"] not in finder.table["countries"]:
             skipped["organisation or actor not found"] += 1
             continue
-        pool = [c for c in SWAP_POOL if c not in actors]
-        new_src, new_tgt = rng.sample(pool, 2)
         edits = []
+        chosen: list[str] = []
         ok = True
-        for actor, new in ((src, new_src), (tgt, new_tgt)):
+        for actor in (src, tgt):
+            if any(m.surface in finder._prefixes and row["text"][m.end:m.end + 1] == "-" for m in actor.mentions):
+                ok = False  # "Sino-": few countries have a combining form
+                break
+            # A replacement must offer a surface of every kind this actor is named by here.
+            pool = [c for c in SWAP_POOL if c not in actors and c not in chosen
+                    and all(_swap_surface(finder, c, m.kind, m.surface.endswith("s")) for m in actor.mentions)]
+            if not pool:
+                ok = False
+                break
+            new = rng.choice(pool)
+            chosen.append(new)
             for m in actor.mentions:
-                if m.end < len(row["text"]) and row["text"][m.end] == "-" and m.kind is MentionKind.DEMONYM and m.surface[0].isupper() and m.surface in finder._prefixes:
-                    ok = False
                 surface = _swap_surface(finder, new, m.kind, plural=m.surface.endswith("s"))
-                if surface is None:
-                    ok = False
-                    break
+                if m.surface.isupper() and len(m.surface) > 4:
+                    surface = surface.upper()  # datelines: "ASMARA" -> "JAKARTA"
                 start = m.start
                 if m.kind is MentionKind.NAME and row["text"][max(0, m.start - 4):m.start].lower() == "the ":
                     start -= 4  # "the United States" -> "Brazil"
-                    if m.start - 4 == 0 or row["text"][m.start - 4] == "T":
+                    if row["text"][start] == "T":
                         surface = surface[0].upper() + surface[1:]
                 edits.append((start, m.end, surface))
+        new_src, new_tgt = (chosen + ["", ""])[:2]
         if not ok:
             skipped["no surface of the same kind"] += 1
             continue
@@ -309,12 +337,13 @@ def main(argv: list[str] | None = None) -> int:
             result = stats(corpus, args.aliases)
         else:
             finder = ActorFinder.from_yaml(args.aliases)
-            rows = [json.loads(line) for line in open(corpus / "test.jsonl", encoding="utf-8")]
+            # Held-out rows only (dev and test), never training rows.
+            rows = [json.loads(line) for s in ("test", "dev") for line in open(corpus / f"{s}.jsonl", encoding="utf-8")]
             swapped, skipped = name_swap(rows, finder)
             with open(corpus / "name_swap.jsonl", "w", encoding="utf-8") as f:
                 for r in swapped:
                     f.write(json.dumps(r, ensure_ascii=False) + "\n")
-            result = {"swapped": len(swapped), "from_test_rows": len(rows), "not_swapped": dict(skipped)}
+            result = {"swapped": len(swapped), "from_dev_and_test_rows": len(rows), "not_swapped": dict(skipped)}
     except CorpusError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,48 @@
+"""Every shipped config parses; unknown keys and bad values are errors naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infer.config import ConfigError, load_config
+from train.config import TrainConfig
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+
+
+def test_there_are_configs() -> None:
+    assert any(p.name == "default.yaml" for p in CONFIGS)
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_config_parses(path: Path) -> None:
+    cfg = load_config(TrainConfig, path)
+    assert cfg.model.max_length >= 16
+    assert cfg.training.epochs >= 1
+
+
+@pytest.mark.parametrize("yaml_text,overrides,message", [
+    ("model:\n  encodr: x\n", [], "unknown key 'model.encodr'"),
+    ("trainin:\n  epochs: 1\n", [], "unknown key 'trainin'"),
+    ("training:\n  epochs: three\n", [], "training.epochs"),
+    ("training:\n  epochs: 0\n", [], "epochs must be at least 1"),
+    ("model:\n  max_length: 8\n", [], "max_length must be in"),
+    ("data:\n  include_organisations: 3\n", [], "data.include_organisations"),
+    ("", ["--training.lr", "1"], "unknown key 'training.lr'"),
+    ("", ["--training.epochs"], "needs a value"),
+])
+def test_bad_configs_name_the_key(tmp_path: Path, yaml_text: str, overrides: list[str], message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_config(TrainConfig, path, overrides)
+
+
+def test_precedence_defaults_file_flags(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("training:\n  epochs: 2\n  batch_size: 4\n")
+    cfg = load_config(TrainConfig, path, ["--training.epochs", "5", "--model.mask_names=true"])
+    assert (cfg.training.epochs, cfg.training.batch_size, cfg.model.mask_names) == (5, 4, True)
+    assert cfg.training.learning_rate == TrainConfig().training.learning_rate

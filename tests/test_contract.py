@@ -1,0 +1,103 @@
+"""The model contract: train -> save -> load -> predict, on the tiny random BERT."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infer.predictor import ArticleResult, StancePredictor
+from infer.schema import LABELS
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_checkpoint: Path) -> StancePredictor:
+    return StancePredictor.from_pretrained(tiny_checkpoint, batch_size=4, threads=1, device="cpu")
+
+
+def test_checkpoint_describes_itself(tiny_checkpoint: Path) -> None:
+    for name in ("model.safetensors", "config.json", "geostance.json", "aliases.yaml", "metrics.json", "tokenizer.json"):
+        assert (tiny_checkpoint / name).is_file(), name
+    meta = json.loads((tiny_checkpoint / "geostance.json").read_text())
+    assert meta["labels"] == LABELS
+    assert meta["encoding_version"] == "typed-markers-v1"
+    assert meta["config"]["model"]["max_length"] == 64
+    metrics = json.loads((tiny_checkpoint / "metrics.json").read_text())
+    for split in ("dev", "test"):
+        m = metrics[split]
+        assert 0.0 <= m["macro_f1"] <= 1.0 and 0.0 <= m["accuracy"] <= 1.0
+        assert set(m["per_class"]) == set(LABELS)
+        assert sum(map(sum, m["confusion_matrix"])) == m["n"] == 12
+
+
+def test_marker_tokens_saved_with_tokenizer(predictor: StancePredictor) -> None:
+    for marker in ("[S]", "[/S]", "[T]", "[/T]"):
+        assert predictor.tokenizer.convert_tokens_to_ids(marker) != predictor.tokenizer.unk_token_id
+
+
+def _check(p) -> None:
+    assert p.label in LABELS
+    assert abs(sum(p.probs) - 1.0) < 1e-4
+    assert -1.0 <= p.score <= 1.0
+
+
+def test_predict_pairs_same_shape(predictor: StancePredictor) -> None:
+    one = predictor.predict_pairs(("Russia invaded Ukraine.", "RUS", "UKR"))
+    _check(one)
+    many = predictor.predict_pairs([{"text": "Russia invaded Ukraine.", "source": "UKR", "target": "RUS"},
+                                    ("China met India.", "CHN", "IND")])
+    assert len(many) == 2
+    for p in many:
+        _check(p)
+    assert predictor.predict_pairs([]) == []
+
+
+def test_predict_pairs_unknown_actor_is_a_clear_error(predictor: StancePredictor) -> None:
+    with pytest.raises(ValueError, match="row 0: actor 'FRA' not found"):
+        predictor.predict_pairs([("Russia invaded Ukraine.", "FRA", "UKR")])
+
+
+def test_predict_sentences(predictor: StancePredictor) -> None:
+    rows = predictor.predict_sentences("China, Russia and India met in Moscow.")
+    assert {(p.source, p.target) for p in rows} == {
+        ("CHN", "RUS"), ("RUS", "CHN"), ("CHN", "IND"), ("IND", "CHN"), ("RUS", "IND"), ("IND", "RUS")}
+    for p in rows:
+        _check(p)
+    batch = predictor.predict_sentences(["Russia invaded Ukraine.", "Nothing here.", ""])
+    assert [len(b) for b in batch] == [2, 0, 0]
+
+
+def test_predict_article_empty_and_one_actor(predictor: StancePredictor) -> None:
+    empty = predictor.predict_article("")
+    assert isinstance(empty, ArticleResult) and empty.status == "no_dyads" and empty.dyads == []
+    one = predictor.predict_article("Only China is named here. It said nothing else.")
+    assert one.status == "no_dyads" and one.n_actors == 1 and one.n_sentences == 2
+
+
+def test_predict_article_rows_and_aggregates(predictor: StancePredictor) -> None:
+    text = "Russia invaded Ukraine. Ukraine condemned Moscow. Russia invaded Ukraine."
+    result = predictor.predict_article(text)
+    assert result.status == "ok"
+    assert len(result.sentences) == 6  # 3 sentences x 2 directions
+    dyads = {d.dyad: d for d in result.dyads}
+    assert set(dyads) == {"RUS->UKR", "UKR->RUS", "RUS-UKR"}
+    assert dyads["RUS->UKR"].n_sentences == 2  # the repeated sentence counts once
+    for d in result.dyads:
+        assert -1.0 <= d.score <= 1.0 and d.evidence
+    both = predictor.predict_article([text, ""])
+    assert [r.status for r in both] == ["ok", "no_dyads"]
+
+
+def test_batching_does_not_change_predictions(tiny_checkpoint: Path) -> None:
+    texts = ["Russia invaded Ukraine on Tuesday after weeks of talks.", "China met India.", "Japan praised France."]
+    small = StancePredictor.from_pretrained(tiny_checkpoint, batch_size=1, device="cpu").predict_sentences(texts)
+    big = StancePredictor.from_pretrained(tiny_checkpoint, batch_size=64, device="cpu").predict_sentences(texts)
+    for a, b in zip(small, big):
+        for p, q in zip(a, b):
+            assert p.probs == pytest.approx(q.probs, abs=1e-4)
+
+
+def test_not_a_checkpoint(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="not a geostance checkpoint"):
+        StancePredictor.from_pretrained(tmp_path)

@@ -3,9 +3,10 @@
     python -m train.corpus build      # data/raw/*.jsonl -> data/corpus/{train,dev,test}.jsonl + articles.jsonl
     python -m train.corpus validate   # schema, codes, labels, actors found, no leakage (CI runs this)
     python -m train.corpus stats      # counts for data/README.md
+    python -m train.corpus agreement  # Cohen's kappa of the double annotation in data/agreement/
 
 Raw batches hold one article per line: sentences, every ordered actor pair labelled, and the
-article-level gold (see data/ANNOTATION_GUIDE.md). Splits are by document, stratified by label;
+article-level gold (see the annotation guide in data/README.md). Splits are by document, stratified by label;
 documents that share a near-duplicate sentence are kept in the same split.
 """
 
@@ -318,11 +319,26 @@ def name_swap(rows: list[dict[str, Any]], finder: ActorFinder, seed: int = 13) -
     return out, skipped
 
 
+def agreement(path: Path = Path("data/agreement/double_annotation.jsonl")) -> dict[str, Any]:
+    """Cohen's kappa and raw agreement between the two independent annotations.
+
+    Each line holds ``label_first``, ``label_second`` and ``label_adjudicated``.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    a, b = [r["label_first"] for r in rows], [r["label_second"] for r in rows]
+    return {"pairs": len(rows), "cohen_kappa": round(float(cohen_kappa_score(a, b, labels=LABELS)), 4),
+            "raw_agreement": round(sum(x == y for x, y in zip(a, b)) / len(rows), 4),
+            "disagreements": sum(x != y for x, y in zip(a, b)),
+            "gold_changed_by_adjudication": sum(r["label_adjudicated"] != r["label_first"] for r in rows)}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m train.corpus build|validate|stats|namebias``."""
+    """``python -m train.corpus build|validate|stats|namebias|agreement``."""
     parser = argparse.ArgumentParser(prog="python -m train.corpus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "validate", "stats", "namebias"])
+    parser.add_argument("command", choices=["build", "validate", "stats", "namebias", "agreement"])
     parser.add_argument("--raw", default=str(RAW), help="raw annotation batches (default: %(default)s)")
     parser.add_argument("--corpus", default=str(CORPUS), help="corpus directory (default: %(default)s)")
     parser.add_argument("--aliases", default="data/aliases.yaml", help="actor alias table (default: %(default)s)")
@@ -333,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             result: Any = build(Path(args.raw), corpus, args.aliases)
         elif args.command == "validate":
             result = validate(corpus, args.aliases)
+        elif args.command == "agreement":
+            result = agreement()
         elif args.command == "stats":
             result = stats(corpus, args.aliases)
         else:

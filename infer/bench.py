@@ -95,8 +95,13 @@ def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, 
     predictor = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, device="cpu")
     result["fp32"] = bench_predictor(predictor, articles)
     if int8:
-        result["int8"] = bench_predictor(StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads,
-                                                                         device="cpu", int8=True), articles)
+        result["torch_int8"] = bench_predictor(StancePredictor.from_pretrained(
+            checkpoint, batch_size=batch_size, threads=threads, device="cpu", int8=True), articles)
+        try:
+            result["onnx_int8"] = bench_predictor(StancePredictor.from_pretrained(
+                checkpoint, batch_size=batch_size, threads=threads, int8=True, backend="onnx"), articles)
+        except ImportError as e:
+            result["onnx_int8"] = f"not run: {e} (pip install -e '.[onnx]')"
     marked = []
     for r in predictor.predict_article(articles[:50]):
         for p in r.sentences:
@@ -123,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--batch-size", type=int, default=32, help="pairs per forward pass (default: %(default)s)")
     parser.add_argument("--naive-pairs", type=int, default=300, help="pairs for the naive baseline (default: %(default)s)")
-    parser.add_argument("--int8", action="store_true", help="also measure dynamic int8 quantisation")
+    parser.add_argument("--int8", action="store_true", help="also measure int8 (torch dynamic and ONNX Runtime)")
     parser.add_argument("--out", default="runs/bench.json", help="JSON result file (default: %(default)s)")
     args = parser.parse_args(argv)
     print(json.dumps(run(args.checkpoint, args.articles, args.threads, args.batch_size, args.naive_pairs, args.int8,

@@ -47,7 +47,7 @@ class StancePredictor:
 
     def __init__(self, model: torch.nn.Module, tokenizer: Any, meta: dict[str, Any], finder: ActorFinder,
                  batch_size: int = 32, device: str = "cpu") -> None:
-        self.model = model.to(device).eval()
+        self.model = model.to(device).eval() if isinstance(model, torch.nn.Module) else model
         self.tokenizer = tokenizer
         self.meta = meta
         self.finder = finder
@@ -60,13 +60,23 @@ class StancePredictor:
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 32, threads: int | None = None,
                         device: str | None = None, include_organisations: bool | None = None,
-                        int8: bool = False) -> StancePredictor:
-        """Load everything from the checkpoint directory; ``threads`` sets torch's CPU threads and
-        ``int8`` quantises the linear layers dynamically (CPU only)."""
+                        int8: bool = False, backend: str = "torch") -> StancePredictor:
+        """Load everything from the checkpoint directory.
+
+        ``threads`` sets the CPU threads; ``backend`` is ``torch`` or ``onnx`` (ONNX Runtime, needs the
+        ``onnx`` extra); ``int8`` quantises the linear layers dynamically (CPU only) in either backend.
+        """
         if threads:
             torch.set_num_threads(threads)
         model, tokenizer, meta = load_checkpoint(directory)
-        if int8:
+        if backend == "onnx":
+            from infer.onnx_backend import OnnxForward, export
+
+            model = OnnxForward(export(directory, int8=int8), threads=threads)
+            device = "cpu"
+        elif backend != "torch":
+            raise ValueError(f"backend must be 'torch' or 'onnx', got {backend!r}")
+        elif int8:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
             device = "cpu"
         orgs = meta["config"].get("data", {}).get("include_organisations", True) if include_organisations is None else include_organisations
@@ -87,7 +97,10 @@ class StancePredictor:
             for i in range(0, len(order), self.batch_size):
                 idx = order[i:i + self.batch_size]
                 batch = {k: v.to(self.device) for k, v in collate([features[j] for j in idx], pad).items()}
-                out[idx] = torch.softmax(self.model(**batch).float(), dim=-1).cpu().numpy()
+                logits = self.model(**batch)
+                if isinstance(logits, np.ndarray):  # ONNX Runtime
+                    logits = torch.from_numpy(logits)
+                out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         return out
 
     def _encode(self, text: str, actors: list[Actor]) -> list[tuple[str, str, str]]:

@@ -101,3 +101,21 @@ def test_batching_does_not_change_predictions(tiny_checkpoint: Path) -> None:
 def test_not_a_checkpoint(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="not a geostance checkpoint"):
         StancePredictor.from_pretrained(tmp_path)
+
+
+def test_onnx_backend_matches_torch(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    import shutil
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, ckpt)
+    texts = ["Russia invaded Ukraine.", "China, India and Japan met in Tokyo on Tuesday."]
+    ref = StancePredictor.from_pretrained(ckpt, device="cpu").predict_sentences(texts)
+    onnx = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=False).predict_sentences(texts)
+    for a, b in zip(ref, onnx):
+        for p, q in zip(a, b):
+            assert (p.source, p.target) == (q.source, q.target)
+            assert p.probs == pytest.approx(q.probs, abs=1e-4)
+    q8 = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=True).predict_sentences(texts)
+    assert [len(x) for x in q8] == [2, 6]
+    assert (ckpt / "model.int8.onnx").is_file()

@@ -140,7 +140,8 @@ def article_level(predictor: Any, articles: list[dict[str, Any]]) -> dict[str, A
             gold_scores.append(float(g["score"]))
             labels_ok.append((d.label if d else "neutral") == g["label"])
     signed = [(p, g) for p, g in zip(pred_scores, gold_scores) if g != 0]
-    rho = spearmanr(pred_scores, gold_scores).statistic if len(set(gold_scores)) > 1 else float("nan")
+    defined = len(set(gold_scores)) > 1 and len(set(pred_scores)) > 1  # Spearman needs variation on both sides
+    rho = spearmanr(pred_scores, gold_scores).statistic if defined else float("nan")
     return {"articles": len(articles), "dyads": len(gold_scores),
             "sign_accuracy": float(np.mean([np.sign(p) == np.sign(g) for p, g in signed])) if signed else None,
             "label_accuracy": float(np.mean(labels_ok)) if labels_ok else None, "spearman": float(rho)}
@@ -211,7 +212,8 @@ def _fmt(x: Any) -> str:
 
 def report(results: dict[str, Any]) -> str:
     """Markdown report: one comparison table per data set, then details."""
-    lines = ["# geostance evaluation", "", f"Checkpoint: `{results['checkpoint']}`", ""]
+    lines = ["# geostance evaluation", "", f"Checkpoint: `{results['checkpoint']}` (backend {results.get('backend')}, "
+             f"int8 {results.get('int8')})", ""]
     for name, res in results["sets"].items():
         lines += [f"## {name} ({res['n']} pairs)", "",
                   "| system | accuracy | macro-F1 | macro-F1 (gold labels) | 2-way acc. | ECE |", "|---|---|---|---|---|---|"]
@@ -231,12 +233,12 @@ def report(results: dict[str, Any]) -> str:
 
 
 def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articles: str | None,
-        name_swap: str | None, threads: int | None = None) -> dict[str, Any]:
+        name_swap: str | None, threads: int | None = None, backend: str = "torch", int8: bool = False) -> dict[str, Any]:
     """Evaluate the checkpoint and the baselines; write metrics.json, report.md and plots to ``out``."""
     from infer.predictor import StancePredictor
     from train.trainer import encode_rows
 
-    predictor = StancePredictor.from_pretrained(checkpoint, batch_size=64, threads=threads)
+    predictor = StancePredictor.from_pretrained(checkpoint, batch_size=64, threads=threads, backend=backend, int8=int8)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     train_rows, dev_rows = read_rows(train), read_rows(dev)
@@ -247,7 +249,7 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
     vader, thresholds = vader_baseline(dev_rows)
     systems = {"majority class": majority_baseline(train_rows), "TF-IDF + logistic regression": tfidf_baseline(train_rows, encode),
                "VADER tone": vader}
-    results: dict[str, Any] = {"checkpoint": checkpoint, "sets": {}, "vader_thresholds": thresholds, "nli": NLI_NOTE}
+    results: dict[str, Any] = {"checkpoint": checkpoint, "backend": backend, "int8": int8, "sets": {}, "vader_thresholds": thresholds, "nli": NLI_NOTE}
     for path in data:
         rows = [r for r in read_rows(path) if {r["source"], r["target"]} <= predictor.finder.codes]
         found = []
@@ -286,8 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", default="data/corpus/articles.jsonl", help="articles with gold dyads; test split used")
     parser.add_argument("--name-swap", default="data/corpus/name_swap.jsonl", help="name-swap pairs (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--backend", choices=["torch", "onnx"], default="torch", help="inference backend (default: %(default)s)")
+    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation")
     args = parser.parse_args(argv)
-    results = run(args.checkpoint, args.data, args.out, args.train, args.dev, args.articles, args.name_swap, args.threads)
+    results = run(args.checkpoint, args.data, args.out, args.train, args.dev, args.articles, args.name_swap, args.threads,
+                  args.backend, args.int8)
     print(report(results))
     return 0
 

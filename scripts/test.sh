@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export HF_HUB_OFFLINE=1
+.venv/bin/ruff check infer train tests
 .venv/bin/python -m train.corpus validate
 .venv/bin/python -m pytest -q "$@"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = [["train"], ["infer"], ["infer", "pairs"], ["train.corpus"], ["train.evaluate"], ["infer.bench"],
+COMMANDS = [["train"], ["infer"], ["infer", "pairs"], ["train.corpus"], ["train.evaluate"], ["train.calibrate"], ["infer.bench"],
             ["infer.timeseries"]]
 
 

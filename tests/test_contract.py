@@ -119,3 +119,9 @@ def test_onnx_backend_matches_torch(tiny_checkpoint: Path, tmp_path: Path) -> No
     q8 = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=True).predict_sentences(texts)
     assert [len(x) for x in q8] == [2, 6]
     assert (ckpt / "model.int8.onnx").is_file()
+
+
+def test_checkpoint_is_calibrated_on_dev(tiny_checkpoint: Path) -> None:
+    meta = json.loads((tiny_checkpoint / "geostance.json").read_text())
+    assert 0.25 <= meta["temperature"] <= 10.0
+    assert json.loads((tiny_checkpoint / "metrics.json").read_text())["temperature"] == meta["temperature"]

@@ -24,7 +24,7 @@ from infer.predictor import StancePredictor
 from infer.schema import LABEL2ID
 from train.config import TrainConfig
 from train.data import read_pairs
-from train.metrics import classification_metrics
+from train.metrics import classification_metrics, fit_temperature
 
 
 def set_seed(seed: int) -> None:
@@ -66,6 +66,18 @@ def evaluate(predictor: StancePredictor, rows: list[dict[str, Any]]) -> tuple[di
     preds = predictor.predict_pairs([(r["text"], r["source"], r["target"]) for r in rows])
     probs = np.array([p.probs for p in preds])
     return classification_metrics([r["label"] for r in rows], [p.label for p in preds]), probs
+
+
+def calibrate(checkpoint: str | Path, predictor: StancePredictor, dev_rows: list[dict[str, Any]]) -> float:
+    """Fit the softmax temperature on dev and record it in the checkpoint's ``geostance.json``."""
+    predictor.temperature = 1.0
+    _, probs = evaluate(predictor, dev_rows)
+    temperature = fit_temperature(probs, [LABEL2ID[r["label"]] for r in dev_rows])
+    meta_path = Path(checkpoint, "geostance.json")
+    meta = json.loads(meta_path.read_text())
+    meta["temperature"] = temperature
+    meta_path.write_text(json.dumps(meta, indent=2))
+    return temperature
 
 
 def run(cfg: TrainConfig) -> dict[str, Any]:
@@ -137,9 +149,10 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     model.eval()
     train_seconds = time.time() - start
     save_checkpoint(cfg.training.output_dir, model, tokenizer, cfg.model.max_length, to_dict(cfg), aliases)
+    predictor.temperature = calibrate(cfg.training.output_dir, predictor, dev_rows)
     dev_metrics, _ = evaluate(predictor, dev_rows)
     metrics: dict[str, Any] = {
-        "best_epoch": best_epoch, "steps": step, "train_examples": len(train_rows),
+        "temperature": predictor.temperature, "best_epoch": best_epoch, "steps": step, "train_examples": len(train_rows),
         "train_seconds": round(train_seconds, 1),
         "train_examples_per_second": round(step * cfg.training.batch_size / max(train_seconds, 1e-9), 2),
         "history": history, "dev": dev_metrics,

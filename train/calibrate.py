@@ -1,0 +1,37 @@
+"""``python -m train.calibrate --checkpoint DIR [--dev FILE]``: fit the softmax temperature on dev.
+
+Training does this itself; this command calibrates an older checkpoint in place. Labels (argmax) do
+not change, only the probabilities and scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m train.calibrate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", required=True, help="checkpoint directory (updated in place)")
+    parser.add_argument("--dev", default="data/corpus/dev.jsonl", help="development rows (default: %(default)s)")
+    args = parser.parse_args(argv)
+    from infer.predictor import StancePredictor
+    from train.data import read_pairs
+    from train.trainer import calibrate
+
+    predictor = StancePredictor.from_pretrained(args.checkpoint, device="cpu")
+    temperature = calibrate(args.checkpoint, predictor, read_pairs(args.dev, predictor.finder))
+    metrics_path = Path(args.checkpoint, "metrics.json")
+    if metrics_path.is_file():
+        metrics = json.loads(metrics_path.read_text())
+        metrics["temperature"] = temperature
+        metrics_path.write_text(json.dumps(metrics, indent=2))
+    print(json.dumps({"checkpoint": args.checkpoint, "temperature": temperature}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

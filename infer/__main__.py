@@ -23,8 +23,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         flag = "--" + f.name.replace("_", "-")
         if f.type in ("bool",):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=docs.get(f.name))
-        elif f.name in ("on_error", "engine"):
-            choices = ["fail", "skip"] if f.name == "on_error" else ["local", "ray"]
+        elif f.name in ("on_error", "engine", "backend"):
+            choices = {"on_error": ["fail", "skip"], "engine": ["local", "ray"], "backend": ["torch", "onnx"]}[f.name]
             parser.add_argument(flag, choices=choices, default=f.default, help=docs.get(f.name) + " (default: %(default)s)")
         else:
             kind = int if f.name in ("batch_size", "chunk_size", "threads") else str

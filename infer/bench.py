@@ -127,7 +127,7 @@ def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, 
 
 
 def bench_scale(checkpoint: str, n_articles: int, workdir: str, engine: str = "local", threads: int | None = None,
-                sentences: tuple[int, int] = (6, 12)) -> dict[str, Any]:
+                sentences: tuple[int, int] = (6, 12), extra: tuple[str, ...] = ()) -> dict[str, Any]:
     """Run the batch job (``python -m infer``) as a child process on ``n_articles`` generated articles
     with dates; report articles/s and the child's peak RSS (memory must stay flat as N grows)."""
     import subprocess
@@ -142,13 +142,13 @@ def bench_scale(checkpoint: str, n_articles: int, workdir: str, engine: str = "l
                                 "text": text}) + "\n")
     out = work / f"scale-{n_articles}-{engine}" / "articles.parquet"
     cmd = [sys.executable, "-m", "infer", "--checkpoint", checkpoint, "--input", str(inp), "--output", str(out),
-           "--no-progress", "--engine", engine] + (["--threads", str(threads)] if threads else [])
+           "--no-progress", "--engine", engine, *extra] + (["--threads", str(threads)] if threads else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     secs = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"engine": engine, "articles": n_articles, "seconds": round(secs, 1), "articles_per_s": round(n_articles / secs, 2),
+    return {"engine": engine, "options": " ".join(extra), "articles": n_articles, "seconds": round(secs, 1), "articles_per_s": round(n_articles / secs, 2),
             "peak_rss_mb": round(max(peak, before) / 1024, 1),
             "note": "peak RSS is the largest child so far; run sizes in increasing order"}
 
@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--short", action="store_true", help="--scale with 2-3 sentence articles")
     args = parser.parse_args(argv)
     if args.scale:
-        rows = [bench_scale(args.checkpoint, n, "runs/scale", args.engine, args.threads, (2, 3) if args.short else (6, 12))
+        extra = ("--backend", "onnx", "--int8") if args.int8 else ()
+        rows = [bench_scale(args.checkpoint, n, "runs/scale", args.engine, args.threads, (2, 3) if args.short else (6, 12), extra)
                 for n in sorted(args.scale)]
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(rows, indent=2))

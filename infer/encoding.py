@@ -11,6 +11,11 @@ The model reads the hidden states at the first ``[S]`` and ``[T]`` markers, so d
 '[S] Russia [/S] invaded [T] Ukraine [/T].'
 >>> encode_pair("Russia invaded Ukraine.", rus, ukr, mask_names=True)
 '[S] actor [/S] invaded [T] actor [/T].'
+
+The ``appended`` style (an ablation) leaves the sentence unmarked and names the pair after it:
+
+>>> encode_pair("Russia invaded Ukraine.", rus, ukr, style="appended")
+'Russia invaded Ukraine. [S] Russia [T] Ukraine'
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 from infer.schema import Actor
 
 ENCODING_VERSION = "typed-markers-v1"
+# Encoding styles and the version string a checkpoint records for each.
+ENCODINGS = {"markers": ENCODING_VERSION, "appended": "appended-pair-v1"}
 SOURCE_START, SOURCE_END, TARGET_START, TARGET_END = "[S]", "[/S]", "[T]", "[/T]"
 MARKERS: tuple[str, ...] = (SOURCE_START, SOURCE_END, TARGET_START, TARGET_END)
 MASK_WORD = "actor"
@@ -29,12 +36,21 @@ def encode_pair(
     target: Actor,
     others: tuple[Actor, ...] = (),
     mask_names: bool = False,
+    style: str = "markers",
 ) -> str:
-    """Mark the source and target mentions in ``text``.
+    """Mark the source and target mentions in ``text`` (or, with ``style="appended"``, name the
+    pair after the unmarked sentence).
 
     With ``mask_names`` every actor name (source, target and ``others``) is replaced by a neutral
     word, so the model must judge the act rather than the country.
     """
+    if style == "appended":
+        masked = encode_pair(text, Actor(source.code, ()), Actor(target.code, ()), (source, target, *others),
+                             mask_names=mask_names)
+        first = (MASK_WORD, MASK_WORD) if mask_names else (source.mentions[0].surface, target.mentions[0].surface)
+        return f"{masked} {SOURCE_START} {first[0]} {TARGET_START} {first[1]}"
+    if style != "markers":
+        raise ValueError(f"unknown pair encoding style {style!r} (known: {', '.join(ENCODINGS)})")
     edits: list[tuple[int, int, str]] = []
     for actor, (open_, close) in ((source, (SOURCE_START, SOURCE_END)), (target, (TARGET_START, TARGET_END))):
         for m in actor.mentions:

@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
-from infer.encoding import ENCODING_VERSION, MARKERS, SOURCE_START, TARGET_START
+from infer.encoding import ENCODINGS, MARKERS, SOURCE_START, TARGET_START
 from infer.schema import LABELS
 
 PACKAGED_ENCODERS = {
@@ -128,7 +128,8 @@ def save_checkpoint(directory: str | Path, model: StanceModel, tokenizer: PreTra
     tokenizer.save_pretrained(out)
     meta = {
         "labels": LABELS, "label2id": {label: i for i, label in enumerate(LABELS)},
-        "encoding_version": ENCODING_VERSION, "markers": list(MARKERS), "max_length": max_length,
+        "encoding_version": ENCODINGS[config.get("model", {}).get("pair_encoding", "markers")], "markers": list(MARKERS),
+        "max_length": max_length,
         "mask_names": bool(config.get("model", {}).get("mask_names", False)),
         "dropout": float(config.get("model", {}).get("dropout", 0.1)), "config": config,
     }
@@ -144,8 +145,9 @@ def load_checkpoint(directory: str | Path) -> tuple[StanceModel, PreTrainedToken
     if missing:
         raise FileNotFoundError(f"{path}: not a geostance checkpoint (missing {', '.join(missing)})")
     meta = json.loads((path / META_FILE).read_text())
-    if meta.get("encoding_version") != ENCODING_VERSION:
-        raise ValueError(f"{path}: encoding version {meta.get('encoding_version')!r}, this code reads {ENCODING_VERSION!r}")
+    if meta.get("encoding_version") not in ENCODINGS.values():
+        raise ValueError(f"{path}: encoding version {meta.get('encoding_version')!r}, this code reads {sorted(ENCODINGS.values())}")
+    meta["pair_encoding"] = {v: k for k, v in ENCODINGS.items()}[meta["encoding_version"]]
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path)), add_pooling_layer=False) \
         if AutoConfig.from_pretrained(str(path)).model_type == "bert" else AutoModel.from_config(AutoConfig.from_pretrained(str(path)))

@@ -55,6 +55,7 @@ class StancePredictor:
         self.device = device
         self.max_length = int(meta["max_length"])
         self.mask_names = bool(meta.get("mask_names", False))
+        self.style = meta.get("pair_encoding", "markers")
         # Temperature fitted on dev after training (calibration); 1.0 for an uncalibrated checkpoint.
         self.temperature = float(meta.get("temperature", 1.0))
         self.n_evidence = 3
@@ -110,7 +111,7 @@ class StancePredictor:
         out = []
         for s, t in directed_pairs(actors):
             others = tuple(a for a in actors if a.code not in (s.code, t.code))
-            out.append((s.code, t.code, encode_pair(text, s, t, others, mask_names=self.mask_names)))
+            out.append((s.code, t.code, encode_pair(text, s, t, others, self.mask_names, self.style)))
         return out
 
     # -- public API --------------------------------------------------------------------------
@@ -130,7 +131,7 @@ class StancePredictor:
                 if code not in actors:
                     raise ValueError(f"row {i}: actor {code!r} not found in text {text[:80]!r}")
             others = tuple(a for c, a in actors.items() if c not in (source, target))
-            marked.append(encode_pair(text, actors[source], actors[target], others, mask_names=self.mask_names))
+            marked.append(encode_pair(text, actors[source], actors[target], others, self.mask_names, self.style))
             keys.append((source, target, text))
         probs = self.predict_marked(marked)
         preds = [PairPrediction(s, t, text, tuple(float(x) for x in p)) for (s, t, text), p in zip(keys, probs)]

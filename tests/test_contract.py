@@ -125,3 +125,22 @@ def test_checkpoint_is_calibrated_on_dev(tiny_checkpoint: Path) -> None:
     meta = json.loads((tiny_checkpoint / "geostance.json").read_text())
     assert 0.25 <= meta["temperature"] <= 10.0
     assert json.loads((tiny_checkpoint / "metrics.json").read_text())["temperature"] == meta["temperature"]
+
+
+def test_appended_encoding_round_trip(tiny_encoder: Path, tmp_path: Path) -> None:
+    from tests.conftest import ALIASES, write_pair_corpus
+    from train.config import DataConfig, ModelConfig, TrainConfig, TrainingConfig
+    from train.trainer import run
+
+    paths = write_pair_corpus(tmp_path / "c")
+    out = tmp_path / "ckpt"
+    run(TrainConfig(data=DataConfig(train=paths["train"], dev=paths["dev"], test=None, aliases=str(ALIASES)),
+                    model=ModelConfig(encoder=str(tiny_encoder), max_length=64, pair_encoding="appended"),
+                    training=TrainingConfig(output_dir=str(out), epochs=1, batch_size=4, progress=False)))
+    assert json.loads((out / "geostance.json").read_text())["encoding_version"] == "appended-pair-v1"
+    p = StancePredictor.from_pretrained(out, device="cpu")
+    assert p.style == "appended"
+    rows = p.predict_sentences("China, Russia and India met.")
+    assert len(rows) == 6
+    for r in rows:
+        _check(r)

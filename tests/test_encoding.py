@@ -18,11 +18,25 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("text,source,target,mask,expected", CASES)
-def test_encode_pair(finder: ActorFinder, text: str, source: str, target: str, mask: bool, expected: str) -> None:
+APPENDED = [
+    ("Russia invaded Ukraine.", "RUS", "UKR", False, "Russia invaded Ukraine. [S] Russia [T] Ukraine"),
+    ("Moscow said Russia would talk to Kyiv.", "UKR", "RUS", False, "Moscow said Russia would talk to Kyiv. [S] Kyiv [T] Moscow"),
+    ("India urged Russia and China to talk.", "RUS", "CHN", True, "actor urged actor and actor to talk. [S] actor [T] actor"),
+]
+
+
+@pytest.mark.parametrize("style,case", [("markers", c) for c in CASES] + [("appended", c) for c in APPENDED])
+def test_encode_pair(finder: ActorFinder, style: str, case: tuple) -> None:
+    text, source, target, mask, expected = case
     actors = {a.code: a for a in finder.find(text)}
     others = tuple(a for c, a in actors.items() if c not in (source, target))
-    assert encode_pair(text, actors[source], actors[target], others, mask_names=mask) == expected
+    assert encode_pair(text, actors[source], actors[target], others, mask_names=mask, style=style) == expected
+
+
+def test_unknown_style_is_an_error(finder: ActorFinder) -> None:
+    a, b = finder.find("Russia invaded Ukraine.")
+    with pytest.raises(ValueError, match="unknown pair encoding style"):
+        encode_pair("Russia invaded Ukraine.", a, b, style="both")
 
 
 @pytest.mark.parametrize("length,keep,size,expected", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass
@@ -39,6 +40,8 @@ class ModelConfig:
     """Dropout in the classification head."""
     mask_names: bool = False
     """Replace actor names by a neutral word inside the markers (name-bias control)."""
+    pair_encoding: Literal["markers", "appended"] = "markers"
+    """markers: [S]/[T] around every mention; appended: unmarked sentence, pair named after it (ablation)."""
 
     def __post_init__(self) -> None:
         if not 16 <= self.max_length <= 512:

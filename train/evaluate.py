@@ -244,7 +244,7 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
     train_rows, dev_rows = read_rows(train), read_rows(dev)
 
     def encode(rows: list[dict[str, Any]]) -> list[str]:
-        return encode_rows(rows, predictor.finder, predictor.mask_names)
+        return encode_rows(rows, predictor.finder, predictor.mask_names, predictor.style)
 
     vader, thresholds = vader_baseline(dev_rows)
     systems = {"majority class": majority_baseline(train_rows), "TF-IDF + logistic regression": tfidf_baseline(train_rows, encode),

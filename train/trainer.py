@@ -34,13 +34,13 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def encode_rows(rows: list[dict[str, Any]], finder: ActorFinder, mask_names: bool) -> list[str]:
+def encode_rows(rows: list[dict[str, Any]], finder: ActorFinder, mask_names: bool, style: str = "markers") -> list[str]:
     """Marked pair texts for corpus rows (actors located by the same finder inference uses)."""
     out = []
     for row in rows:
         actors = {a.code: a for a in finder.find(row["text"])}
         others = tuple(a for c, a in actors.items() if c not in (row["source"], row["target"]))
-        out.append(encode_pair(row["text"], actors[row["source"]], actors[row["target"]], others, mask_names))
+        out.append(encode_pair(row["text"], actors[row["source"]], actors[row["target"]], others, mask_names, style))
     return out
 
 
@@ -94,7 +94,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     test_rows = read_pairs(cfg.data.test, finder) if cfg.data.test else []
 
     model, tokenizer = build_model(cfg.model.encoder, cfg.model.dropout)
-    marked = encode_rows(train_rows, finder, cfg.model.mask_names)
+    marked = encode_rows(train_rows, finder, cfg.model.mask_names, cfg.model.pair_encoding)
     features = featurize(tokenizer, marked, cfg.model.max_length)
     train_ds = datasets.Dataset.from_list(
         [{**f, "label": LABEL2ID[r["label"]]} for f, r in zip(features, train_rows)]
@@ -107,7 +107,8 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         total_steps = min(total_steps, cfg.training.max_steps)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.training.warmup_ratio * total_steps), total_steps)
-    meta = {"max_length": cfg.model.max_length, "mask_names": cfg.model.mask_names, "config": to_dict(cfg)}
+    meta = {"max_length": cfg.model.max_length, "mask_names": cfg.model.mask_names, "pair_encoding": cfg.model.pair_encoding,
+            "config": to_dict(cfg)}
     predictor = StancePredictor(model, tokenizer, meta, finder, batch_size=cfg.training.eval_batch_size, device="cpu")
     pad = tokenizer.pad_token_id or 0
 

@@ -268,15 +268,16 @@ def format_dyad_table(path: str | Path, directed_only: bool = True) -> str:
     from infer.batch_io import read_table
 
     rows = read_table(path)
-    head = f"{'article':<12} {'dyad':<11} {'label':<12} {'score':>6} {'n':>3}  top evidence"
+    w = max([12, *(len(str(r["article_id"])) + 1 for r in rows)])
+    head = f"{'article':<{w}} {'dyad':<11} {'label':<12} {'score':>6} {'n':>3}  top evidence"
     lines = [head, "-" * len(head)]
     for r in rows:
         directed = r["directed"] in (True, "True", "true")
         if r["dyad"] in (None, "") or (directed_only and not directed):
             if r["dyad"] in (None, ""):
-                lines.append(f"{r['article_id']:<12} {'-':<11} {r['status']:<12}")
+                lines.append(f"{r['article_id']:<{w}} {'-':<11} {r['status']:<12}")
             continue
         evidence = r["evidence"] if isinstance(r["evidence"], list) else json.loads(r["evidence"] or "[]")
         first = (evidence[0][:70] + "...") if evidence and len(evidence[0]) > 70 else (evidence[0] if evidence else "")
-        lines.append(f"{r['article_id']:<12} {r['dyad']:<11} {r['label']:<12} {float(r['score']):>6.2f} {int(r['n_sentences']):>3}  {first}")
+        lines.append(f"{r['article_id']:<{w}} {r['dyad']:<11} {r['label']:<12} {float(r['score']):>6.2f} {int(r['n_sentences']):>3}  {first}")
     return "\n".join(lines)

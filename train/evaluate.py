@@ -251,16 +251,16 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
                "VADER tone": vader}
     results: dict[str, Any] = {"checkpoint": checkpoint, "backend": backend, "int8": int8, "sets": {}, "vader_thresholds": thresholds, "nli": NLI_NOTE}
     for path in data:
-        rows = [r for r in read_rows(path) if {r["source"], r["target"]} <= predictor.finder.codes]
-        found = []
-        for r in rows:  # pairs whose actors the finder cannot locate are reported, not silently scored
+        all_rows = read_rows(path)
+        usable = []
+        for r in all_rows:  # pairs whose actors the finder cannot locate are counted, not silently scored
             codes = {a.code for a in predictor.finder.find(r["text"])}
-            found.append(r["source"] in codes and r["target"] in codes)
-        usable = [r for r, ok in zip(rows, found) if ok]
+            if r["source"] in codes and r["target"] in codes:
+                usable.append(r)
         name = Path(path).stem
         gold = [r["label"] for r in usable]
         probs = predictor.predict_marked(encode(usable))
-        entry = {"path": path, "n": len(usable), "skipped_actor_not_found": len(read_rows(path)) - len(usable),
+        entry = {"path": path, "n": len(usable), "skipped_actor_not_found": len(all_rows) - len(usable),
                  "systems": {"geostance": score_set(gold, probs)}}
         for sys_name, predict in systems.items():
             entry["systems"][sys_name] = score_set(gold, predict(usable))

@@ -244,14 +244,10 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
             bar.set_postfix(ok=counts["ok"], errors=counts["error"])
 
     _merge(parts, n_chunks, paths)
-    # The errors file is rebuilt from the merged status rows so that resumed runs list every error once.
-    status_rows = pq.read_table(paths["status"]) if paths["status"].suffix == ".parquet" else None
+    # The errors file is rebuilt from the status parts so that resumed runs list every error once.
     errors = []
-    if status_rows is not None:
-        errors = [r for r in status_rows.to_pylist() if r["status"] == "error"]
-    else:
-        for part in sorted(parts.glob("part-*.status.parquet")):
-            errors += [r for r in pq.read_table(part).to_pylist() if r["status"] == "error"]
+    for part in sorted(parts.glob("part-*.status.parquet")):
+        errors += [r for r in pq.read_table(part).to_pylist() if r["status"] == "error"]
     with open(errors_tmp, "w", encoding="utf-8") as f:
         for r in errors:
             f.write(json.dumps({"article_id": r["article_id"], "line": r["line"], "error": r["error"]}) + "\n")

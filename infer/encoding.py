@@ -70,6 +70,14 @@ def encode_pair(
     return "".join(out)
 
 
+def encode_in_context(text: str, actors: dict[str, Actor], source: str, target: str, mask_names: bool = False,
+                      style: str = "markers") -> str:
+    """:func:`encode_pair` for codes ``source`` and ``target`` among all ``actors`` of the sentence
+    (the rest are the ``others`` that name masking hides)."""
+    others = tuple(a for code, a in actors.items() if code not in (source, target))
+    return encode_pair(text, actors[source], actors[target], others, mask_names, style)
+
+
 def fit_window(length: int, keep: tuple[int, int], size: int) -> list[tuple[int, int]]:
     """Spans ``[start, end)`` of at most ``size`` tokens in all out of ``length`` that keep positions
     ``keep[0]`` and ``keep[1]`` inside: one window centred on both when they fit in it, else two

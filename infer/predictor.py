@@ -16,7 +16,7 @@ import torch
 
 from infer.actors import ActorFinder, directed_pairs
 from infer.aggregate import DyadStance, PairPrediction, aggregate_article
-from infer.encoding import encode_pair
+from infer.encoding import encode_in_context
 from infer.model import collate, featurize, load_checkpoint
 from infer.schema import LABELS, Actor
 from infer.sentences import split_sentences
@@ -108,11 +108,9 @@ class StancePredictor:
 
     def _encode(self, text: str, actors: list[Actor]) -> list[tuple[str, str, str]]:
         """(source, target, marked text) for every directed pair of ``actors`` in ``text``."""
-        out = []
-        for s, t in directed_pairs(actors):
-            others = tuple(a for a in actors if a.code not in (s.code, t.code))
-            out.append((s.code, t.code, encode_pair(text, s, t, others, self.mask_names, self.style)))
-        return out
+        by_code = {a.code: a for a in actors}
+        return [(s.code, t.code, encode_in_context(text, by_code, s.code, t.code, self.mask_names, self.style))
+                for s, t in directed_pairs(actors)]
 
     # -- public API --------------------------------------------------------------------------
     @overload
@@ -130,8 +128,7 @@ class StancePredictor:
             for code in (source, target):
                 if code not in actors:
                     raise ValueError(f"row {i}: actor {code!r} not found in text {text[:80]!r}")
-            others = tuple(a for c, a in actors.items() if c not in (source, target))
-            marked.append(encode_pair(text, actors[source], actors[target], others, self.mask_names, self.style))
+            marked.append(encode_in_context(text, actors, source, target, self.mask_names, self.style))
             keys.append((source, target, text))
         probs = self.predict_marked(marked)
         preds = [PairPrediction(s, t, text, tuple(float(x) for x in p)) for (s, t, text), p in zip(keys, probs)]

@@ -18,7 +18,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from infer.actors import ActorFinder
 from infer.config import to_dict
-from infer.encoding import encode_pair
+from infer.encoding import encode_in_context
 from infer.model import build_model, collate, featurize, save_checkpoint
 from infer.predictor import StancePredictor
 from infer.schema import LABEL2ID
@@ -36,12 +36,8 @@ def set_seed(seed: int) -> None:
 
 def encode_rows(rows: list[dict[str, Any]], finder: ActorFinder, mask_names: bool, style: str = "markers") -> list[str]:
     """Marked pair texts for corpus rows (actors located by the same finder inference uses)."""
-    out = []
-    for row in rows:
-        actors = {a.code: a for a in finder.find(row["text"])}
-        others = tuple(a for c, a in actors.items() if c not in (row["source"], row["target"]))
-        out.append(encode_pair(row["text"], actors[row["source"]], actors[row["target"]], others, mask_names, style))
-    return out
+    return [encode_in_context(r["text"], {a.code: a for a in finder.find(r["text"])}, r["source"], r["target"], mask_names, style)
+            for r in rows]
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:

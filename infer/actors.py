@@ -126,6 +126,11 @@ class ActorFinder:
             r"(?<![\w-])(" + "|".join(re.escape(p) for p in sorted(self._prefixes, key=len, reverse=True)) + r")-(?=\w)"
         ) if self._prefixes else None
 
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """Hyphen combining forms ("Sino") and their codes."""
+        return dict(self._prefixes)
+
     @functools.cached_property
     def codes(self) -> frozenset[str]:
         """Every code this finder can return."""

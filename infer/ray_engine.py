@@ -31,15 +31,16 @@ class PredictBatch:
 
     def __call__(self, batch: Any) -> dict[str, list[str]]:
         rows = batch.to_dict("records")
-        good = [Article(int(r["line"]), r["id"], r["text"], r["title"], r["date"]) for r in rows if r["error"] is None]
+        articles = [None if r["error"] is not None else Article(int(r["line"]), r["id"], r["text"], r["title"], r["date"])
+                    for r in rows]
+        good = [a for a in articles if a is not None]
         results = iter(self.predictor.predict_article([article_text(a) for a in good]) if good else [])
         out: dict[str, list[str]] = {"article_id": [], "sentences": [], "articles": [], "status": []}
-        for r in rows:
-            if r["error"] is not None:
+        for r, article in zip(rows, articles):
+            if article is None:
                 sents, arts, status = [], [{"article_id": r["id"], "status": "error"}], {
                     "article_id": r["id"], "line": int(r["line"]), "status": "error", "error": r["error"]}
             else:
-                article = Article(int(r["line"]), r["id"], r["text"], r["title"], r["date"])
                 sents, arts, status = article_rows(article, next(results))
             out["article_id"].append(r["id"])
             out["sentences"].append(json.dumps(sents))

@@ -266,6 +266,7 @@ def name_swap(rows: list[dict[str, Any]], finder: ActorFinder, seed: int = 13) -
 
     rng = random.Random(seed)
     out, skipped = [], collections.Counter()
+    prefixes = finder.prefixes
     for row in rows:
         actors = {a.code: a for a in finder.find(row["text"])}
         src, tgt = actors.get(row["source"]), actors.get(row["target"])
@@ -276,7 +277,7 @@ def name_swap(rows: list[dict[str, Any]], finder: ActorFinder, seed: int = 13) -
         chosen: list[str] = []
         ok = True
         for actor in (src, tgt):
-            if any(m.surface in finder._prefixes and row["text"][m.end:m.end + 1] == "-" for m in actor.mentions):
+            if any(m.surface in prefixes and row["text"][m.end:m.end + 1] == "-" for m in actor.mentions):
                 ok = False  # "Sino-": few countries have a combining form
                 break
             # A replacement must offer a surface of every kind this actor is named by here.

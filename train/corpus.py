@@ -26,7 +26,10 @@ from infer.schema import LABELS, MentionKind
 RAW = Path("data/raw")
 CORPUS = Path("data/corpus")
 SPLITS = ("train", "dev", "test")
-ANNOTATOR_TAGS = {"negation", "reported_speech", "nested", "joint", "hedged", "conditional", "background"}
+ANNOTATOR_TAGS = {"negation", "reported_speech", "nested", "joint", "hedged", "conditional", "background", "incidental"}
+# Corpus v2 genres (share of new articles in data/README.md) and the edits that make a contrast set.
+GENRES = ("wire", "war", "domestic", "opinion", "business", "culture", "briefs", "longform")
+CONTRAST_CHANGES = ("base", "direction", "negation", "hedge", "third_party", "subordinate", "incidental")
 AUTO_TAGS = {"multi_actor", "metonym"}
 NEAR_DUPLICATE = 0.9  # cosine similarity of character n-gram TF-IDF above which sentences count as one
 
@@ -57,7 +60,7 @@ def near_duplicates(texts_a: list[str], texts_b: list[str], threshold: float = N
 def load_raw(raw_dir: Path = RAW) -> list[dict[str, Any]]:
     """All raw articles, each with ``_file`` and ``_line`` for error messages."""
     docs = []
-    for path in sorted(raw_dir.glob("*.jsonl")):
+    for path in sorted(raw_dir.glob("**/*.jsonl")):
         with open(path, encoding="utf-8") as f:
             for lineno, line in enumerate(f, 1):
                 if line.strip():

@@ -25,6 +25,8 @@ class PairPrediction:
     text: str
     probs: tuple[float, float, float]  # conflictual, neutral, cooperative
     sentence_index: int = 0
+    skipped_actors: tuple[str, ...] = ()
+    """Actors of the sentence beyond the per-sentence cap, whose pairs were not scored."""
 
     @property
     def label(self) -> str:

@@ -33,6 +33,7 @@ SENTENCE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("date", pa.string()), ("sentence_index", pa.int32()), ("sentence", pa.string()),
     ("source", pa.string()), ("target", pa.string()), ("label", pa.string()), ("score", pa.float64()),
     ("p_conflictual", pa.float64()), ("p_neutral", pa.float64()), ("p_cooperative", pa.float64()),
+    ("skipped_actors", pa.list_(pa.string())),
 ])
 ARTICLE_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("date", pa.string()), ("title", pa.string()), ("status", pa.string()),
@@ -43,7 +44,7 @@ ARTICLE_SCHEMA = pa.schema([
 ])
 STATUS_SCHEMA = pa.schema([
     ("article_id", pa.string()), ("line", pa.int64()), ("status", pa.string()), ("n_sentences", pa.int32()),
-    ("n_actors", pa.int32()), ("n_dyads", pa.int32()), ("error", pa.string()),
+    ("n_actors", pa.int32()), ("n_dyads", pa.int32()), ("n_skipped_actors", pa.int32()), ("error", pa.string()),
 ])
 KINDS = (("sentences", SENTENCE_SCHEMA), ("articles", ARTICLE_SCHEMA), ("status", STATUS_SCHEMA))
 
@@ -74,6 +75,9 @@ class InferConfig:
     """Run here (local) or on a Ray cluster (ray, needs geostance[ray])."""
     ray_address: str | None = None
     """Ray cluster address for engine ray (null starts a local Ray)."""
+    max_actors_per_sentence: int | None = None
+    """Score pairs among at most this many actors per sentence (first mentioned first); the rest are
+    listed in the sentence rows (skipped_actors) and counted in the status rows. Null: the checkpoint's."""
     progress: bool = True
     """Show a tqdm progress bar."""
     show: bool = False
@@ -119,6 +123,7 @@ def article_rows(article: Article, result: Any) -> tuple[list[dict], list[dict],
         "article_id": article.id, "date": article.date, "sentence_index": p.sentence_index, "sentence": p.text,
         "source": p.source, "target": p.target, "label": p.label, "score": p.score,
         "p_conflictual": p.probs[0], "p_neutral": p.probs[1], "p_cooperative": p.probs[2],
+        "skipped_actors": list(p.skipped_actors),
     } for p in result.sentences]
     base = {"article_id": article.id, "date": article.date, "title": article.title, "status": result.status}
     dyads = [{**base, "dyad": d.dyad, "source": d.source, "target": d.target, "directed": d.directed,
@@ -126,7 +131,8 @@ def article_rows(article: Article, result: Any) -> tuple[list[dict], list[dict],
               "share_conflictual": d.share_conflictual, "share_neutral": d.share_neutral,
               "share_cooperative": d.share_cooperative, "evidence": d.evidence} for d in result.dyads]
     status = {"article_id": article.id, "line": article.line, "status": result.status, "n_sentences": result.n_sentences,
-              "n_actors": result.n_actors, "n_dyads": sum(d.directed for d in result.dyads), "error": None}
+              "n_actors": result.n_actors, "n_dyads": sum(d.directed for d in result.dyads),
+              "n_skipped_actors": result.skipped_actors, "error": None}
     return sentences, dyads or [base], status
 
 
@@ -196,7 +202,8 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
         raise InputError(f"{cfg.input}: no such file")
     if predictor is None:  # first, so that a bad checkpoint fails before anything is written
         predictor = StancePredictor.from_pretrained(cfg.checkpoint, batch_size=cfg.batch_size, threads=cfg.threads,
-                                                    backend=cfg.backend, int8=cfg.int8)
+                                                    backend=cfg.backend, int8=cfg.int8,
+                                                    max_actors_per_sentence=cfg.max_actors_per_sentence)
     paths = output_paths(cfg.output)
     paths["articles"].parent.mkdir(parents=True, exist_ok=True)
     parts = paths["parts"]

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from infer.encoding import encode_in_context
 from infer.sentences import split_sentences
 
 COUNTRIES = ["China", "Russia", "India", "Japan", "France", "Brazil", "Kenya", "Egypt", "Germany", "Turkey",
@@ -101,8 +102,6 @@ def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, 
         texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:100]
         result["fp32_corpus_articles"] = bench_predictor(predictor, texts)
     if int8:
-        result["torch_int8"] = bench_predictor(StancePredictor.from_pretrained(
-            checkpoint, batch_size=batch_size, threads=threads, device="cpu", int8=True), articles)
         try:
             onnx = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, int8=True, backend="onnx")
             result["onnx_int8"] = bench_predictor(onnx, articles)
@@ -111,8 +110,11 @@ def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, 
         except ImportError as e:
             result["onnx_int8"] = f"not run: {e} (pip install -e '.[onnx]')"
     # The naive baseline classifies the very pair texts the predictor encodes (no model pass needed here).
-    marked = [m for text in articles[:50] for span in split_sentences(text)
-              for _, _, m in predictor._encode(span.text, predictor.finder.find(span.text))]
+    marked = []
+    for text in articles[:50]:
+        for span in split_sentences(text):
+            (sentence, actors, pairs), _, _ = predictor.sentence_job(span.text)
+            marked += [encode_in_context(sentence, actors, s, t, predictor.mask_names) for s, t in pairs]
     result["naive_pipeline"] = bench_naive(checkpoint, marked[:naive_pairs], threads)
     result["speedup_vs_naive"] = round(result["fp32"]["pairs_per_s"] / result["naive_pipeline"]["pairs_per_s"], 2)
     metrics = Path(checkpoint, "metrics.json")

@@ -16,6 +16,13 @@ The ``appended`` style (an ablation) leaves the sentence unmarked and names the 
 
 >>> encode_pair("Russia invaded Ukraine.", rus, ukr, style="appended")
 'Russia invaded Ukraine. [S] Russia [T] Ukraine'
+
+The ``per_sentence`` strategy encodes a sentence once for all its pairs: every mention of every actor
+is wrapped in ``[A] ... [/A]``, and the model scores each ordered pair from the states at the
+markers of its two actors (:func:`encode_sentence`, which also says which actor each marker belongs to):
+
+>>> encode_sentence("Russia invaded Ukraine.", [rus, ukr], mask_names=True)
+('[A] actor [/A] invaded [A] actor [/A].', ['RUS', 'UKR'])
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from __future__ import annotations
 from infer.schema import Actor
 
 ENCODING_VERSION = "typed-markers-v1"
-# Encoding styles and the version string a checkpoint records for each.
-ENCODINGS = {"markers": ENCODING_VERSION, "appended": "appended-pair-v1"}
+# Encoding strategies and the version string a checkpoint records for each.
+ENCODINGS = {"per_pair": ENCODING_VERSION, "appended": "appended-pair-v1", "per_sentence": "sentence-markers-v1"}
 SOURCE_START, SOURCE_END, TARGET_START, TARGET_END = "[S]", "[/S]", "[T]", "[/T]"
-MARKERS: tuple[str, ...] = (SOURCE_START, SOURCE_END, TARGET_START, TARGET_END)
+ACTOR_START, ACTOR_END = "[A]", "[/A]"
+MARKERS: tuple[str, ...] = (SOURCE_START, SOURCE_END, TARGET_START, TARGET_END, ACTOR_START, ACTOR_END)
 MASK_WORD = "actor"
 
 
@@ -36,7 +44,7 @@ def encode_pair(
     target: Actor,
     others: tuple[Actor, ...] = (),
     mask_names: bool = False,
-    style: str = "markers",
+    style: str = "per_pair",
 ) -> str:
     """Mark the source and target mentions in ``text`` (or, with ``style="appended"``, name the
     pair after the unmarked sentence).
@@ -49,7 +57,7 @@ def encode_pair(
                              mask_names=mask_names)
         first = (MASK_WORD, MASK_WORD) if mask_names else (source.mentions[0].surface, target.mentions[0].surface)
         return f"{masked} {SOURCE_START} {first[0]} {TARGET_START} {first[1]}"
-    if style != "markers":
+    if style != "per_pair":
         raise ValueError(f"unknown pair encoding style {style!r} (known: {', '.join(ENCODINGS)})")
     edits: list[tuple[int, int, str]] = []
     for actor, (open_, close) in ((source, (SOURCE_START, SOURCE_END)), (target, (TARGET_START, TARGET_END))):
@@ -59,19 +67,43 @@ def encode_pair(
     if mask_names:
         for actor in others:
             edits.extend((m.start, m.end, MASK_WORD) for m in actor.mentions)
-    out, pos = [], 0
-    for start, end, replacement in sorted(edits):
-        if start < pos:  # overlapping mentions (e.g. a prefix inside a name): keep the first
+    return _apply(text, edits)[0]
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, list[int]]:
+    """``text`` with non-overlapping ``(start, end, replacement)`` edits applied, and the indices of
+    the edits kept (of two overlapping mentions, e.g. a prefix inside a name, the first wins)."""
+    out, pos, kept = [], 0, []
+    for i, (start, end, replacement) in sorted(enumerate(edits), key=lambda x: x[1]):
+        if start < pos:
             continue
         out.append(text[pos:start])
         out.append(replacement)
         pos = end
+        kept.append(i)
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), kept
+
+
+def encode_sentence(text: str, actors: list[Actor], mask_names: bool = False) -> tuple[str, list[str]]:
+    """Mark every mention of every actor with ``[A] ... [/A]`` (names masked or not) for the
+    per-sentence strategy; return the marked text and the actor code of each marker, in text order.
+
+    >>> from infer.schema import Actor, Mention, MentionKind
+    >>> cn = Actor("CHN", (Mention(0, 7, "Beijing", MentionKind.CAPITAL), Mention(15, 20, "China", MentionKind.NAME)))
+    >>> us = Actor("USA", (Mention(12, 14, "US", MentionKind.NAME),))
+    >>> encode_sentence("Beijing and US-China ties", [cn, us])
+    ('[A] Beijing [/A] and [A] US [/A]-[A] China [/A] ties', ['CHN', 'USA', 'CHN'])
+    """
+    mentions = sorted((m.start, m.end, a.code) for a in actors for m in a.mentions)
+    edits = [(start, end, f"{ACTOR_START} {MASK_WORD if mask_names else text[start:end]} {ACTOR_END}")
+             for start, end, _ in mentions]
+    marked, kept = _apply(text, edits)
+    return marked, [mentions[i][2] for i in sorted(kept)]
 
 
 def encode_in_context(text: str, actors: dict[str, Actor], source: str, target: str, mask_names: bool = False,
-                      style: str = "markers") -> str:
+                      style: str = "per_pair") -> str:
     """:func:`encode_pair` for codes ``source`` and ``target`` among all ``actors`` of the sentence
     (the rest are the ``others`` that name masking hides)."""
     others = tuple(a for code, a in actors.items() if code not in (source, target))

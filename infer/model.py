@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
-from infer.encoding import ENCODINGS, MARKERS, SOURCE_START, TARGET_START
+from infer.encoding import ACTOR_START, ENCODINGS, MARKERS, SOURCE_START, TARGET_START, closest_markers, fit_window
 from infer.schema import LABELS
 
 PACKAGED_ENCODERS = {
@@ -77,60 +77,103 @@ def _assemble_split_zip(dist_prefix: str, folder: str) -> str:
 
 
 class StanceModel(nn.Module):
-    """Encoder plus a head on the concatenated hidden states at the ``[S]`` and ``[T]`` markers."""
+    """Encoder plus a pair head on the hidden states at the source and target markers.
 
-    def __init__(self, encoder: nn.Module, dropout: float = 0.1) -> None:
+    ``forward`` scores pairs, not rows: pair ``p`` reads row ``pair_row[p]`` of the batch at positions
+    ``source_pos[p]`` and ``target_pos[p]``. The per-pair strategy has one pair per row; the
+    per-sentence strategy scores every ordered pair of a sentence from the one encoder pass of its row.
+
+    ``sentence_head`` (per-sentence strategy) adds what a shared pass lacks: the product of the two
+    actor states, and a context vector pooled over the sentence with attention queried by the pair,
+    so that each pair can read its own clause of a multi-clause sentence.
+    """
+
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1, sentence_head: bool = False) -> None:
         super().__init__()
         self.encoder = encoder
+        self.sentence_head = sentence_head
         hidden = encoder.config.hidden_size
+        width = 2 * hidden
+        if sentence_head:
+            self.context_size = hidden // 2
+            self.query = nn.Linear(2 * hidden, self.context_size)
+            self.key = nn.Linear(hidden, self.context_size)
+            self.value = nn.Linear(hidden, self.context_size)
+            width = 3 * hidden + self.context_size
         self.head = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, len(LABELS))
+            nn.Dropout(dropout), nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, len(LABELS))
         )
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pair_row: torch.Tensor,
                 source_pos: torch.Tensor, target_pos: torch.Tensor) -> torch.Tensor:
-        """Logits of shape (batch, 3) in the label order of :data:`infer.schema.LABELS`."""
+        """Logits of shape (pairs, 3) in the label order of :data:`infer.schema.LABELS`."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        rows = torch.arange(hidden.size(0), device=hidden.device)
-        pooled = torch.cat([hidden[rows, source_pos], hidden[rows, target_pos]], dim=-1)
-        return self.head(pooled)
+        h_s, h_t = hidden[pair_row, source_pos], hidden[pair_row, target_pos]
+        if not self.sentence_head:
+            return self.head(torch.cat([h_s, h_t], dim=-1))
+        query = self.query(torch.cat([h_s, h_t], dim=-1))                       # (pairs, c)
+        keys, values = self.key(hidden)[pair_row], self.value(hidden)[pair_row]  # (pairs, seq, c)
+        scores = torch.einsum("psc,pc->ps", keys, query) / self.context_size ** 0.5
+        scores = scores.masked_fill(attention_mask[pair_row] == 0, torch.finfo(scores.dtype).min)
+        context = torch.einsum("ps,psc->pc", scores.softmax(dim=-1), values)
+        return self.head(torch.cat([h_s, h_t, h_s * h_t, context], dim=-1))
 
 
-def build_model(encoder_name: str, dropout: float = 0.1) -> tuple[StanceModel, PreTrainedTokenizerBase]:
+def build_model(encoder_name: str, dropout: float = 0.1, pair_encoding: str = "per_pair") -> tuple[StanceModel, PreTrainedTokenizerBase]:
     """A fresh model on a pretrained encoder, with the marker tokens added to its tokenizer."""
     path = resolve_encoder(encoder_name)
     tokenizer = AutoTokenizer.from_pretrained(path)
     tokenizer.add_special_tokens({"additional_special_tokens": list(MARKERS)})
     encoder = AutoModel.from_pretrained(path, add_pooling_layer=False) if _is_bert(path) else AutoModel.from_pretrained(path)
     encoder.resize_token_embeddings(len(tokenizer))
-    return StanceModel(encoder, dropout), tokenizer
+    return StanceModel(encoder, dropout, sentence_head=pair_encoding == "per_sentence"), tokenizer
 
 
 def _is_bert(path: str) -> bool:
     return AutoConfig.from_pretrained(path).model_type == "bert"
 
 
-def marker_ids(tokenizer: PreTrainedTokenizerBase) -> tuple[int, int]:
-    """Token ids of the source and target start markers."""
-    return tokenizer.convert_tokens_to_ids(SOURCE_START), tokenizer.convert_tokens_to_ids(TARGET_START)
+def marker_ids(tokenizer: PreTrainedTokenizerBase) -> tuple[int, int, int]:
+    """Token ids of the source, target and (per-sentence) actor start markers."""
+    return tuple(tokenizer.convert_tokens_to_ids(m) for m in (SOURCE_START, TARGET_START, ACTOR_START))  # type: ignore[return-value]
+
+
+def resolve_device(name: str = "auto") -> str:
+    """``cpu`` or ``cuda`` for a device setting: ``auto`` takes a GPU when torch sees one.
+
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' asked for, but torch sees no GPU")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda, got {name!r}")
+    return name
 
 
 def save_checkpoint(directory: str | Path, model: StanceModel, tokenizer: PreTrainedTokenizerBase,
-                    max_length: int, config: dict[str, Any], aliases: dict[str, Any]) -> None:
+                    max_length: int, config: dict[str, Any], aliases: dict[str, Any], temperature: float = 1.0) -> None:
     """Write a self-describing checkpoint (see the module docstring)."""
     import yaml
 
+    from infer.onnx_backend import remove_exports
+
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
+    remove_exports(out)  # exports of earlier weights in this directory are stale now
     model.encoder.config.save_pretrained(out)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     save_file(state, str(out / WEIGHTS_FILE))
     tokenizer.save_pretrained(out)
     meta = {
         "labels": LABELS, "label2id": {label: i for i, label in enumerate(LABELS)},
-        "encoding_version": ENCODINGS[config.get("model", {}).get("pair_encoding", "markers")], "markers": list(MARKERS),
+        "encoding_version": ENCODINGS[config.get("model", {}).get("pair_encoding", "per_pair")], "markers": list(MARKERS),
         "max_length": max_length,
         "mask_names": bool(config.get("model", {}).get("mask_names", False)),
+        "max_actors_per_sentence": config.get("model", {}).get("max_actors_per_sentence"),
+        "temperature": float(temperature),
         "dropout": float(config.get("model", {}).get("dropout", 0.1)), "config": config,
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
@@ -152,52 +195,95 @@ def load_checkpoint(directory: str | Path) -> tuple[StanceModel, PreTrainedToken
     encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path)), add_pooling_layer=False) \
         if AutoConfig.from_pretrained(str(path)).model_type == "bert" else AutoModel.from_config(AutoConfig.from_pretrained(str(path)))
     encoder.resize_token_embeddings(len(tokenizer))
-    model = StanceModel(encoder, meta.get("dropout", 0.1))
+    model = StanceModel(encoder, meta.get("dropout", 0.1), sentence_head=meta["pair_encoding"] == "per_sentence")
     model.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
     model.eval()
     return model, tokenizer, meta
 
 
-def featurize(tokenizer: PreTrainedTokenizerBase, marked: list[str], max_length: int) -> list[dict[str, Any]]:
-    """Token ids of marked pair texts, cut to ``max_length`` around the closest source/target markers.
-
-    Returns one dict per text: ``input_ids`` (with the model's special tokens), ``source_pos`` and
-    ``target_pos`` (positions of the markers the head reads).
-    """
-    from infer.encoding import closest_markers, fit_window
-
-    s_id, t_id = marker_ids(tokenizer)
-    encoded = tokenizer(marked, add_special_tokens=False)["input_ids"]
+def _cls_sep(tokenizer: PreTrainedTokenizerBase) -> tuple[int, int]:
     cls_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
     sep_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    return cls_id, sep_id
+
+
+def _windowed(ids: list[int], keep: tuple[int, int], max_length: int, cls_sep: tuple[int, int]) -> tuple[list[int], dict[int, int]]:
+    """``ids`` cut to a window that keeps both positions of ``keep`` (see :func:`fit_window`), with the
+    model's special tokens; and where each kept position of ``ids`` lands in the result."""
+    kept: list[int] = []
+    where: dict[int, int] = {}
+    for start, end in fit_window(len(ids), keep, max_length - 2):
+        where.update({pos: len(kept) + pos - start + 1 for pos in range(start, end)})
+        kept += ids[start:end]
+    return [cls_sep[0], *kept, cls_sep[1]], where
+
+
+def featurize(tokenizer: PreTrainedTokenizerBase, marked: list[str], max_length: int) -> list[dict[str, Any]]:
+    """Encoder inputs for per-pair marked texts, cut to ``max_length`` around the closest source and
+    target markers: one input per text, ``{"input_ids", "pairs": [(0, source_pos, target_pos)]}``."""
+    s_id, t_id, _ = marker_ids(tokenizer)
     features = []
-    for ids in encoded:
+    for ids in tokenizer(marked, add_special_tokens=False)["input_ids"]:
         s_pos, t_pos = closest_markers(ids, s_id, t_id)
-        kept: list[int] = []
-        positions = {}
-        for start, end in fit_window(len(ids), (s_pos, t_pos), max_length - 2):
-            for pos in (s_pos, t_pos):
-                if start <= pos < end:
-                    positions[pos] = len(kept) + pos - start + 1
-            kept += ids[start:end]
-        features.append({"input_ids": [cls_id, *kept, sep_id], "source_pos": positions[s_pos], "target_pos": positions[t_pos]})
+        input_ids, where = _windowed(ids, (s_pos, t_pos), max_length, _cls_sep(tokenizer))
+        features.append({"input_ids": input_ids, "pairs": [(0, where[s_pos], where[t_pos])]})
+    return features
+
+
+def featurize_sentences(tokenizer: PreTrainedTokenizerBase, sentences: list[tuple[str, list[str], list[tuple[str, str]]]],
+                        max_length: int) -> list[dict[str, Any]]:
+    """Encoder inputs for the per-sentence strategy.
+
+    Each sentence is ``(marked text, actor code of each [A] marker, ordered pairs to score)``; each
+    input is ``{"input_ids", "sentence", "pairs": [(index of the pair in its sentence, source_pos,
+    target_pos), ...]}``. A sentence that fits in ``max_length`` is one input for all its pairs; a
+    longer one gets one window per distinct span that keeps a pair's two closest markers, so every
+    pair keeps both its mentions.
+    """
+    _, _, a_id = marker_ids(tokenizer)
+    cls_sep = _cls_sep(tokenizer)
+    encoded = tokenizer([m for m, _, _ in sentences], add_special_tokens=False)["input_ids"]
+    features = []
+    for n, (ids, (_, codes, pairs)) in enumerate(zip(encoded, sentences, strict=True)):
+        starts = [i for i, t in enumerate(ids) if t == a_id]
+        if len(starts) != len(codes):
+            raise ValueError(f"sentence {n}: {len(starts)} actor markers in the tokens, {len(codes)} mentions")
+        positions: dict[str, list[int]] = {}
+        for pos, code in zip(starts, codes, strict=True):
+            positions.setdefault(code, []).append(pos)
+        windows: dict[tuple[int, ...], dict[str, Any]] = {}
+        for k, (source, target) in enumerate(pairs):
+            s_pos, t_pos = min(((s, t) for s in positions[source] for t in positions[target]),
+                               key=lambda st: (abs(st[0] - st[1]), st[0]))
+            span = (0,) if len(ids) <= max_length - 2 else tuple(x for w in fit_window(len(ids), (s_pos, t_pos), max_length - 2) for x in w)
+            if span not in windows:
+                input_ids, where = _windowed(ids, (s_pos, t_pos), max_length, cls_sep)
+                windows[span] = {"input_ids": input_ids, "sentence": n, "pairs": [], "_where": where}
+            where = windows[span]["_where"]
+            windows[span]["pairs"].append((k, where[s_pos], where[t_pos]))
+        for f in windows.values():
+            del f["_where"]
+            features.append(f)
     return features
 
 
 def collate(features: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch to its longest member (dynamic padding)."""
+    """Pad a batch of encoder inputs to its longest member (dynamic padding) and flatten their pairs
+    into ``pair_row``, ``source_pos`` and ``target_pos`` (plus ``labels`` when the inputs carry them)."""
     width = max(len(f["input_ids"]) for f in features)
     ids = torch.full((len(features), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(features), width), dtype=torch.long)
+    rows, sources, targets = [], [], []
     for i, f in enumerate(features):
         n = len(f["input_ids"])
         ids[i, :n] = torch.tensor(f["input_ids"])
         mask[i, :n] = 1
-    batch = {
-        "input_ids": ids, "attention_mask": mask,
-        "source_pos": torch.tensor([f["source_pos"] for f in features]),
-        "target_pos": torch.tensor([f["target_pos"] for f in features]),
-    }
-    if "label" in features[0]:
-        batch["labels"] = torch.tensor([f["label"] for f in features])
+        for _, s_pos, t_pos in f["pairs"]:
+            rows.append(i)
+            sources.append(s_pos)
+            targets.append(t_pos)
+    batch = {"input_ids": ids, "attention_mask": mask, "pair_row": torch.tensor(rows),
+             "source_pos": torch.tensor(sources), "target_pos": torch.tensor(targets)}
+    if "labels" in features[0]:
+        batch["labels"] = torch.tensor([label for f in features for label in f["labels"]])
     return batch

@@ -14,12 +14,48 @@ from typing import Any, overload
 import numpy as np
 import torch
 
-from infer.actors import ActorFinder, directed_pairs
+from infer.actors import ActorFinder
 from infer.aggregate import DyadStance, PairPrediction, aggregate_article
-from infer.encoding import encode_in_context
-from infer.model import collate, featurize, load_checkpoint
+from infer.encoding import encode_in_context, encode_sentence
+from infer.model import collate, featurize, featurize_sentences, load_checkpoint
 from infer.schema import LABELS, Actor
 from infer.sentences import split_sentences
+
+# Sentences whose actors are scored together: (text, its actors by code, the ordered pairs to score).
+SentenceJob = tuple[str, dict[str, Actor], list[tuple[str, str]]]
+DEFAULT_MAX_ACTORS = 12
+
+
+def featurize_jobs(tokenizer: Any, jobs: Sequence[SentenceJob], strategy: str, mask_names: bool,
+                   max_length: int) -> tuple[list[dict[str, Any]], list[list[int]]]:
+    """Encoder inputs for every pair of every job, and for each input the flat indices of its pairs
+    (pairs numbered job by job, in order). Training, evaluation and inference all encode through here.
+
+    ``per_pair`` and ``appended`` give one input per pair; ``per_sentence`` one input per sentence
+    (or per window of a sentence too long for ``max_length``).
+    """
+    offsets = np.cumsum([0] + [len(pairs) for _, _, pairs in jobs]).tolist()
+    if strategy == "per_sentence":
+        encoded = []
+        for text, actors, pairs in jobs:
+            marked, codes = encode_sentence(text, list(actors.values()), mask_names)
+            encoded.append((marked, codes, pairs))
+        features = featurize_sentences(tokenizer, encoded, max_length)
+        return features, [[offsets[f["sentence"]] + k for k, _, _ in f["pairs"]] for f in features]
+    marked = [encode_in_context(text, actors, s, t, mask_names, strategy) for text, actors, pairs in jobs for s, t in pairs]
+    return featurize(tokenizer, marked, max_length), [[i] for i in range(len(marked))]
+
+
+def cap_actors(actors: list[Actor], limit: int | None) -> tuple[list[Actor], tuple[str, ...]]:
+    """The first ``limit`` actors of a sentence (in order of first mention) and the codes of the rest.
+
+    >>> kept, skipped = cap_actors([Actor("USA", ()), Actor("CHN", ()), Actor("RUS", ())], 2)
+    >>> [a.code for a in kept], skipped
+    (['USA', 'CHN'], ('RUS',))
+    """
+    if limit is None or len(actors) <= limit:
+        return actors, ()
+    return actors[:limit], tuple(a.code for a in actors[limit:])
 
 
 @dataclass
@@ -30,6 +66,8 @@ class ArticleResult:
     dyads: list[DyadStance] = field(default_factory=list)
     n_sentences: int = 0
     n_actors: int = 0
+    skipped_actors: int = 0
+    """Actor mentions beyond ``max_actors_per_sentence``, summed over sentences (their pairs were not scored)."""
 
     @property
     def status(self) -> str:
@@ -46,7 +84,7 @@ class StancePredictor:
     """
 
     def __init__(self, model: torch.nn.Module, tokenizer: Any, meta: dict[str, Any], finder: ActorFinder,
-                 batch_size: int = 32, device: str = "cpu") -> None:
+                 batch_size: int = 32, device: str = "cpu", max_actors_per_sentence: int | None = None) -> None:
         self.model = model.to(device).eval() if isinstance(model, torch.nn.Module) else model
         self.tokenizer = tokenizer
         self.meta = meta
@@ -55,7 +93,10 @@ class StancePredictor:
         self.device = device
         self.max_length = int(meta["max_length"])
         self.mask_names = bool(meta.get("mask_names", False))
-        self.style = meta.get("pair_encoding", "markers")
+        self.strategy = meta.get("pair_encoding", "per_pair")
+        # Beyond this many actors in one sentence the rest are recorded as skipped, not scored: the
+        # pair count grows as n * (n - 1), and a 40-country list is not 1,560 stances.
+        self.max_actors = max_actors_per_sentence or int(meta.get("max_actors_per_sentence", DEFAULT_MAX_ACTORS))
         # Temperature fitted on dev after training (calibration); 1.0 for an uncalibrated checkpoint.
         self.temperature = float(meta.get("temperature", 1.0))
         self.n_evidence = 3
@@ -63,38 +104,39 @@ class StancePredictor:
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 32, threads: int | None = None,
                         device: str | None = None, include_organisations: bool | None = None,
-                        int8: bool = False, backend: str = "torch") -> StancePredictor:
+                        int8: bool = False, backend: str = "torch", max_actors_per_sentence: int | None = None) -> StancePredictor:
         """Load everything from the checkpoint directory.
 
         ``threads`` sets the CPU threads; ``backend`` is ``torch`` or ``onnx`` (ONNX Runtime, needs the
-        ``onnx`` extra); ``int8`` quantises the linear layers dynamically (CPU only) in either backend.
+        ``onnx`` extra); ``int8`` runs ONNX Runtime's dynamic int8 quantisation of the linear layers
+        (CPU; the maintained int8 path, so it implies the onnx backend).
         """
         if threads:
             torch.set_num_threads(threads)
         model, tokenizer, meta = load_checkpoint(directory)
-        if backend == "onnx":
+        if backend not in ("torch", "onnx"):
+            raise ValueError(f"backend must be 'torch' or 'onnx', got {backend!r}")
+        if backend == "onnx" or int8:
             from infer.onnx_backend import OnnxForward, export
 
             model = OnnxForward(export(directory, int8=int8), threads=threads)
             device = "cpu"
-        elif backend != "torch":
-            raise ValueError(f"backend must be 'torch' or 'onnx', got {backend!r}")
-        elif int8:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-            device = "cpu"
         orgs = meta["config"].get("data", {}).get("include_organisations", True) if include_organisations is None else include_organisations
         finder = ActorFinder.from_yaml(Path(directory) / "aliases.yaml", include_organisations=orgs)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        return cls(model, tokenizer, meta, finder, batch_size=batch_size, device=device)
+        return cls(model, tokenizer, meta, finder, batch_size=batch_size, device=device,
+                   max_actors_per_sentence=max_actors_per_sentence)
 
-    # -- the model on marked texts -------------------------------------------------------------
-    def predict_marked(self, marked: Sequence[str]) -> np.ndarray:
-        """Probabilities (n, 3) for marked pair texts, batched by length with dynamic padding."""
-        if not marked:
-            return np.zeros((0, len(LABELS)), dtype=np.float32)
-        features = featurize(self.tokenizer, list(marked), self.max_length)
+    # -- the model on sentence jobs ------------------------------------------------------------
+    def score(self, jobs: Sequence[SentenceJob]) -> np.ndarray:
+        """Probabilities (pairs, 3) for every pair of every job, flat in job order; inputs batched by
+        length with dynamic padding."""
+        n_pairs = sum(len(pairs) for _, _, pairs in jobs)
+        out = np.zeros((n_pairs, len(LABELS)), dtype=np.float32)
+        if not n_pairs:
+            return out
+        features, flat = featurize_jobs(self.tokenizer, jobs, self.strategy, self.mask_names, self.max_length)
         order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
-        out = np.zeros((len(features), len(LABELS)), dtype=np.float32)
         pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
@@ -103,14 +145,16 @@ class StancePredictor:
                 logits = self.model(**batch)
                 if isinstance(logits, np.ndarray):  # ONNX Runtime
                     logits = torch.from_numpy(logits)
-                out[idx] = torch.softmax(logits.float() / self.temperature, dim=-1).cpu().numpy()
+                out[[k for j in idx for k in flat[j]]] = torch.softmax(logits.float() / self.temperature, dim=-1).cpu().numpy()
         return out
 
-    def _encode(self, text: str, actors: list[Actor]) -> list[tuple[str, str, str]]:
-        """(source, target, marked text) for every directed pair of ``actors`` in ``text``."""
-        by_code = {a.code: a for a in actors}
-        return [(s.code, t.code, encode_in_context(text, by_code, s.code, t.code, self.mask_names, self.style))
-                for s, t in directed_pairs(actors)]
+    def sentence_job(self, text: str) -> tuple[SentenceJob, tuple[str, ...], int]:
+        """The job scoring every ordered pair of the (capped) actors of ``text``, the skipped actor
+        codes, and the number of actors found."""
+        found = self.finder.find(text)
+        actors, skipped = cap_actors(found, self.max_actors)
+        pairs = [(s.code, t.code) for s in actors for t in actors if s.code != t.code]
+        return (text, {a.code: a for a in actors}, pairs), skipped, len(found)
 
     # -- public API --------------------------------------------------------------------------
     @overload
@@ -121,17 +165,22 @@ class StancePredictor:
         """Stance of given ``(text, source, target)`` rows (tuples or dicts with those keys)."""
         single = isinstance(rows, (dict, tuple))
         items = [rows] if single else list(rows)
-        marked, keys = [], []
+        jobs: dict[str, SentenceJob] = {}  # rows of one sentence share its job (one pass per sentence)
+        keys = []
         for i, row in enumerate(items):
             text, source, target = (row["text"], row["source"], row["target"]) if isinstance(row, dict) else row
-            actors = {a.code: a for a in self.finder.find(text)}
+            if text not in jobs:
+                jobs[text] = (text, {a.code: a for a in self.finder.find(text)}, [])
+            actors, pairs = jobs[text][1], jobs[text][2]
             for code in (source, target):
                 if code not in actors:
                     raise ValueError(f"row {i}: actor {code!r} not found in text {text[:80]!r}")
-            marked.append(encode_in_context(text, actors, source, target, self.mask_names, self.style))
-            keys.append((source, target, text))
-        probs = self.predict_marked(marked)
-        preds = [PairPrediction(s, t, text, tuple(float(x) for x in p)) for (s, t, text), p in zip(keys, probs)]
+            keys.append((source, target, text, len(pairs)))
+            pairs.append((source, target))
+        order = list(jobs)
+        offsets = dict(zip(order, np.cumsum([0] + [len(jobs[t][2]) for t in order]).tolist(), strict=False))
+        probs = self.score([jobs[t] for t in order])
+        preds = [PairPrediction(s, t, text, tuple(float(x) for x in probs[offsets[text] + k])) for s, t, text, k in keys]
         return preds[0] if single else preds
 
     @overload
@@ -142,12 +191,10 @@ class StancePredictor:
         """Every directed dyad found in each sentence, with its stance."""
         single = isinstance(texts, str)
         items = [texts] if single else list(texts)
-        encoded = [self._encode(t, self.finder.find(t)) for t in items]
-        probs = iter(self.predict_marked([m for enc in encoded for _, _, m in enc]))
-        out = [
-            [PairPrediction(s, t, text, tuple(float(x) for x in next(probs)), i) for s, t, _ in enc]
-            for i, (text, enc) in enumerate(zip(items, encoded))
-        ]
+        jobs = [self.sentence_job(t) for t in items]
+        probs = iter(self.score([job for job, _, _ in jobs]))
+        out = [[PairPrediction(s, t, text, tuple(float(x) for x in next(probs)), i, skipped) for s, t in pairs]
+               for i, ((text, _, pairs), skipped, _) in enumerate(jobs)]
         return out[0] if single else out
 
     @overload
@@ -159,20 +206,23 @@ class StancePredictor:
         single = isinstance(texts, str)
         items = [texts] if single else list(texts)
         per_article = []
-        marked: list[str] = []
+        jobs: list[SentenceJob] = []
         for text in items:
             spans = split_sentences(text)
-            rows, codes = [], set()
+            rows, codes, n_skipped = [], set(), 0
             for span in spans:
-                actors = self.finder.find(span.text)
-                codes.update(a.code for a in actors)
-                for s, t, m in self._encode(span.text, actors):
-                    rows.append((s, t, span))
-                    marked.append(m)
-            per_article.append((spans, rows, codes))
-        probs = iter(self.predict_marked(marked))
+                job, skipped, _ = self.sentence_job(span.text)
+                codes.update(job[1])
+                codes.update(skipped)
+                n_skipped += len(skipped)
+                rows += [(s, t, span, skipped) for s, t in job[2]]
+                jobs.append(job)
+            per_article.append((spans, rows, codes, n_skipped))
+        probs = iter(self.score(jobs))
         results = []
-        for spans, rows, codes in per_article:
-            preds = [PairPrediction(s, t, span.text, tuple(float(x) for x in next(probs)), span.index) for s, t, span in rows]
-            results.append(ArticleResult(preds, aggregate_article(preds, n_evidence=self.n_evidence), len(spans), len(codes)))
+        for spans, rows, codes, n_skipped in per_article:
+            preds = [PairPrediction(s, t, span.text, tuple(float(x) for x in next(probs)), span.index, skipped)
+                     for s, t, span, skipped in rows]
+            results.append(ArticleResult(preds, aggregate_article(preds, n_evidence=self.n_evidence), len(spans), len(codes),
+                                         n_skipped))
         return results[0] if single else results

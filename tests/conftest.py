@@ -82,19 +82,35 @@ def write_pair_corpus(directory: Path) -> dict[str, str]:
     return paths
 
 
-@pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
-    """A checkpoint trained for a few steps on the tiny encoder (trained once per session)."""
+def train_tiny(base: Path, encoder: Path, **model: object) -> Path:
+    """Train a checkpoint for a few steps on the tiny encoder and the small pair table; return its directory."""
     from train.config import DataConfig, ModelConfig, TrainConfig, TrainingConfig
     from train.trainer import run
 
-    base = tmp_path_factory.mktemp("tiny-run")
     paths = write_pair_corpus(base / "corpus")
     out = base / "checkpoint"
     cfg = TrainConfig(
         data=DataConfig(train=paths["train"], dev=paths["dev"], test=paths["test"], aliases=str(ALIASES)),
-        model=ModelConfig(encoder=str(tiny_encoder), max_length=64),
+        model=ModelConfig(encoder=str(encoder), max_length=64, **model),  # type: ignore[arg-type]
         training=TrainingConfig(output_dir=str(out), epochs=2, batch_size=4, learning_rate=1e-3, progress=False),
     )
     run(cfg)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
+    """A per-pair checkpoint trained for a few steps on the tiny encoder (trained once per session)."""
+    return train_tiny(tmp_path_factory.mktemp("tiny-run"), tiny_encoder)
+
+
+@pytest.fixture(scope="session")
+def tiny_sentence_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
+    """The same, with the per-sentence strategy (one encoder pass per sentence)."""
+    return train_tiny(tmp_path_factory.mktemp("tiny-sentence-run"), tiny_encoder, pair_encoding="per_sentence")
+
+
+@pytest.fixture(scope="session", params=["per_pair", "per_sentence"])
+def any_checkpoint(request: pytest.FixtureRequest) -> Path:
+    """Each strategy's tiny checkpoint in turn: the contract holds for both."""
+    return request.getfixturevalue("tiny_checkpoint" if request.param == "per_pair" else "tiny_sentence_checkpoint")

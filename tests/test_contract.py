@@ -11,19 +11,21 @@ from infer.predictor import ArticleResult, StancePredictor
 from infer.schema import LABELS
 
 
-@pytest.fixture(scope="module")
-def predictor(tiny_checkpoint: Path) -> StancePredictor:
-    return StancePredictor.from_pretrained(tiny_checkpoint, batch_size=4, threads=1, device="cpu")
+@pytest.fixture
+def predictor(any_checkpoint: Path) -> StancePredictor:
+    return StancePredictor.from_pretrained(any_checkpoint, batch_size=4, threads=1, device="cpu")
 
 
-def test_checkpoint_describes_itself(tiny_checkpoint: Path) -> None:
+def test_checkpoint_describes_itself(any_checkpoint: Path) -> None:
     for name in ("model.safetensors", "config.json", "geostance.json", "aliases.yaml", "metrics.json", "tokenizer.json"):
-        assert (tiny_checkpoint / name).is_file(), name
-    meta = json.loads((tiny_checkpoint / "geostance.json").read_text())
+        assert (any_checkpoint / name).is_file(), name
+    meta = json.loads((any_checkpoint / "geostance.json").read_text())
     assert meta["labels"] == LABELS
-    assert meta["encoding_version"] == "typed-markers-v1"
+    strategy = meta["config"]["model"]["pair_encoding"]
+    assert meta["encoding_version"] == {"per_pair": "typed-markers-v1", "per_sentence": "sentence-markers-v1"}[strategy]
     assert meta["config"]["model"]["max_length"] == 64
-    metrics = json.loads((tiny_checkpoint / "metrics.json").read_text())
+    assert meta["max_actors_per_sentence"] == 12
+    metrics = json.loads((any_checkpoint / "metrics.json").read_text())
     for split in ("dev", "test"):
         m = metrics[split]
         assert 0.0 <= m["macro_f1"] <= 1.0 and 0.0 <= m["accuracy"] <= 1.0
@@ -32,7 +34,7 @@ def test_checkpoint_describes_itself(tiny_checkpoint: Path) -> None:
 
 
 def test_marker_tokens_saved_with_tokenizer(predictor: StancePredictor) -> None:
-    for marker in ("[S]", "[/S]", "[T]", "[/T]"):
+    for marker in ("[S]", "[/S]", "[T]", "[/T]", "[A]", "[/A]"):
         assert predictor.tokenizer.convert_tokens_to_ids(marker) != predictor.tokenizer.unk_token_id
 
 
@@ -89,10 +91,51 @@ def test_predict_article_rows_and_aggregates(predictor: StancePredictor) -> None
     assert [r.status for r in both] == ["ok", "no_dyads"]
 
 
-def test_batching_does_not_change_predictions(tiny_checkpoint: Path) -> None:
+def test_many_actors_are_capped_and_recorded(predictor: StancePredictor) -> None:
+    found = ["Kenya", "Ghana", "Peru", "Chile", "Brazil", "Argentina", "Mexico", "Canada", "France", "Germany", "Italy",
+             "Spain", "Portugal", "Poland", "Sweden", "Norway", "Finland", "Denmark", "Egypt", "Morocco", "Tunisia",
+             "Algeria", "Nigeria", "Senegal", "Ethiopia", "India", "Pakistan", "Nepal", "Vietnam", "Thailand", "Japan",
+             "Indonesia", "Malaysia", "Australia", "Fiji", "Greece", "Austria", "Hungary", "Romania", "Bulgaria"]
+    text = ", ".join(found[:-1]) + " and " + found[-1] + " signed the declaration on Tuesday."
+    assert len(predictor.finder.find(text)) == 40
+    rows = predictor.predict_sentences(text)
+    assert len(rows) == 12 * 11  # pairs among the first 12 actors, the default cap
+    assert all(len(r.skipped_actors) == 28 for r in rows)
+    for r in rows:
+        _check(r)
+    article = predictor.predict_article(text)
+    assert article.n_actors == 40 and article.skipped_actors == 28
+
+
+def test_long_sentence_keeps_both_mentions(predictor: StancePredictor) -> None:
+    filler = " ".join(["the talks were held"] * 40)
+    text = f"Russia said {filler} and later Ukraine replied."
+    rows = predictor.predict_sentences(text)
+    assert {(r.source, r.target) for r in rows} == {("RUS", "UKR"), ("UKR", "RUS")}
+    for r in rows:
+        _check(r)
+
+
+def test_strategies_agree_on_the_pair_set(tiny_checkpoint: Path, tiny_sentence_checkpoint: Path) -> None:
+    text = "China, Russia and India met in Moscow; Japan stayed away."
+    pairs = [{(r.source, r.target) for r in StancePredictor.from_pretrained(c, device="cpu").predict_sentences(text)}
+             for c in (tiny_checkpoint, tiny_sentence_checkpoint)]
+    assert pairs[0] == pairs[1] and len(pairs[0]) == 12
+
+
+def test_predict_pairs_equals_predict_sentences(any_checkpoint: Path) -> None:
+    p = StancePredictor.from_pretrained(any_checkpoint, device="cpu")
+    text = "China, Russia and India met in Moscow."
+    whole = p.predict_sentences(text)
+    one_by_one = p.predict_pairs([(text, r.source, r.target) for r in whole])
+    for a, b in zip(whole, one_by_one, strict=True):
+        assert a.probs == pytest.approx(b.probs, abs=1e-5)
+
+
+def test_batching_does_not_change_predictions(any_checkpoint: Path) -> None:
     texts = ["Russia invaded Ukraine on Tuesday after weeks of talks.", "China met India.", "Japan praised France."]
-    small = StancePredictor.from_pretrained(tiny_checkpoint, batch_size=1, device="cpu").predict_sentences(texts)
-    big = StancePredictor.from_pretrained(tiny_checkpoint, batch_size=64, device="cpu").predict_sentences(texts)
+    small = StancePredictor.from_pretrained(any_checkpoint, batch_size=1, device="cpu").predict_sentences(texts)
+    big = StancePredictor.from_pretrained(any_checkpoint, batch_size=64, device="cpu").predict_sentences(texts)
     for a, b in zip(small, big):
         for p, q in zip(a, b):
             assert p.probs == pytest.approx(q.probs, abs=1e-4)
@@ -103,12 +146,12 @@ def test_not_a_checkpoint(tmp_path: Path) -> None:
         StancePredictor.from_pretrained(tmp_path)
 
 
-def test_onnx_backend_matches_torch(tiny_checkpoint: Path, tmp_path: Path) -> None:
+def test_onnx_backend_matches_torch(any_checkpoint: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     import shutil
 
     ckpt = tmp_path / "ckpt"
-    shutil.copytree(tiny_checkpoint, ckpt)
+    shutil.copytree(any_checkpoint, ckpt)
     texts = ["Russia invaded Ukraine.", "China, India and Japan met in Tokyo on Tuesday."]
     ref = StancePredictor.from_pretrained(ckpt, device="cpu").predict_sentences(texts)
     onnx = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=False).predict_sentences(texts)
@@ -118,7 +161,37 @@ def test_onnx_backend_matches_torch(tiny_checkpoint: Path, tmp_path: Path) -> No
             assert p.probs == pytest.approx(q.probs, abs=1e-4)
     q8 = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=True).predict_sentences(texts)
     assert [len(x) for x in q8] == [2, 6]
-    assert (ckpt / "model.int8.onnx").is_file()
+    assert len(list(ckpt.glob("model.*.int8.onnx"))) == 1
+    # int8 stays close to fp32: every probability within 0.1 on this fixed set
+    for a, b in zip(ref, q8):
+        for p, q in zip(a, b):
+            assert p.probs == pytest.approx(q.probs, abs=0.1)
+
+
+def test_onnx_export_follows_rewritten_weights(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Weights rewritten in place (a retrain into the same directory) must not reuse the old export."""
+    pytest.importorskip("onnxruntime")
+    import shutil
+
+    import torch
+    import yaml
+
+    from infer.model import load_checkpoint, save_checkpoint
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, ckpt)
+    text = "Russia invaded Ukraine."
+    StancePredictor.from_pretrained(ckpt, backend="onnx").predict_sentences(text)  # export the first weights
+    model, tokenizer, meta = load_checkpoint(ckpt)
+    with torch.no_grad():
+        model.head[-1].bias.copy_(torch.tensor([0.0, 0.0, 25.0]))  # now everything is cooperative
+    aliases = yaml.safe_load((ckpt / "aliases.yaml").read_text())
+    save_checkpoint(ckpt, model, tokenizer, meta["max_length"], meta["config"], aliases, temperature=meta["temperature"])
+    torch_rows = StancePredictor.from_pretrained(ckpt, device="cpu").predict_sentences(text)
+    onnx_rows = StancePredictor.from_pretrained(ckpt, backend="onnx").predict_sentences(text)
+    assert [r.label for r in torch_rows] == ["cooperative", "cooperative"]
+    for p, q in zip(torch_rows, onnx_rows, strict=True):
+        assert p.probs == pytest.approx(q.probs, abs=1e-4)
 
 
 def test_checkpoint_is_calibrated_on_dev(tiny_checkpoint: Path) -> None:
@@ -135,11 +208,11 @@ def test_appended_encoding_round_trip(tiny_encoder: Path, tmp_path: Path) -> Non
     paths = write_pair_corpus(tmp_path / "c")
     out = tmp_path / "ckpt"
     run(TrainConfig(data=DataConfig(train=paths["train"], dev=paths["dev"], test=None, aliases=str(ALIASES)),
-                    model=ModelConfig(encoder=str(tiny_encoder), max_length=64, pair_encoding="appended"),
+                    model=ModelConfig(encoder=str(tiny_encoder), max_length=64, pair_encoding="appended", mask_names=False),
                     training=TrainingConfig(output_dir=str(out), epochs=1, batch_size=4, progress=False)))
     assert json.loads((out / "geostance.json").read_text())["encoding_version"] == "appended-pair-v1"
     p = StancePredictor.from_pretrained(out, device="cpu")
-    assert p.style == "appended"
+    assert p.strategy == "appended"
     rows = p.predict_sentences("China, Russia and India met.")
     assert len(rows) == 6
     for r in rows:

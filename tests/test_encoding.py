@@ -25,7 +25,7 @@ APPENDED = [
 ]
 
 
-@pytest.mark.parametrize("style,case", [("markers", c) for c in CASES] + [("appended", c) for c in APPENDED])
+@pytest.mark.parametrize("style,case", [("per_pair", c) for c in CASES] + [("appended", c) for c in APPENDED])
 def test_encode_pair(finder: ActorFinder, style: str, case: tuple) -> None:
     text, source, target, mask, expected = case
     actors = {a.code: a for a in finder.find(text)}
@@ -69,7 +69,69 @@ def test_long_sentence_keeps_both_mentions(tiny_encoder) -> None:
     filler = " and the talks " * 80
     marked = f"{filler}[S] china [/S] met {filler}[T] russia [/T] {filler}"
     (feat,) = featurize(tokenizer, [marked], max_length=64)
-    s_id, t_id = marker_ids(tokenizer)
+    s_id, t_id, _ = marker_ids(tokenizer)
     assert len(feat["input_ids"]) <= 64
-    assert feat["input_ids"][feat["source_pos"]] == s_id
-    assert feat["input_ids"][feat["target_pos"]] == t_id
+    ((_, s_pos, t_pos),) = feat["pairs"]
+    assert feat["input_ids"][s_pos] == s_id
+    assert feat["input_ids"][t_pos] == t_id
+
+
+def test_long_sentence_windows_keep_every_pair(tiny_encoder) -> None:
+    """Per-sentence: a sentence longer than the window gets one input per distinct window, and every
+    pair reads its own two actors' markers."""
+    from infer.model import build_model, featurize_sentences, marker_ids
+
+    _, tokenizer = build_model(str(tiny_encoder), pair_encoding="per_sentence")
+    filler = " and the talks " * 40
+    marked = f"[A] china [/A] met [A] russia [/A]{filler}[A] india [/A] said"
+    pairs = [("CHN", "RUS"), ("RUS", "CHN"), ("CHN", "IND"), ("IND", "CHN"), ("RUS", "IND"), ("IND", "RUS")]
+    features = featurize_sentences(tokenizer, [(marked, ["CHN", "RUS", "IND"], pairs)], max_length=64)
+    _, _, a_id = marker_ids(tokenizer)
+    assert sorted(k for f in features for k, _, _ in f["pairs"]) == list(range(6))
+    assert len(features) >= 2
+    for f in features:
+        assert len(f["input_ids"]) <= 64
+        for _, s_pos, t_pos in f["pairs"]:
+            assert f["input_ids"][s_pos] == a_id and f["input_ids"][t_pos] == a_id
+    short = featurize_sentences(tokenizer, [("[A] china [/A] met [A] russia [/A]", ["CHN", "RUS"], pairs[:2])], max_length=64)
+    assert len(short) == 1 and len(short[0]["pairs"]) == 2
+
+
+SENTENCE_CASES = [
+    # text, mask, expected marked text, expected marker codes
+    ("Russia invaded Ukraine.", False, "[A] Russia [/A] invaded [A] Ukraine [/A].", ["RUS", "UKR"]),
+    ("Russia invaded Ukraine.", True, "[A] actor [/A] invaded [A] actor [/A].", ["RUS", "UKR"]),
+    ("Beijing said China would back Moscow.", True, "[A] actor [/A] said [A] actor [/A] would back [A] actor [/A].",
+     ["CHN", "CHN", "RUS"]),
+    ("Sino-Russian ties and US-China talks.", False,
+     "[A] Sino [/A]-[A] Russian [/A] ties and [A] US [/A]-[A] China [/A] talks.", ["CHN", "RUS", "USA", "CHN"]),
+    ("Nothing here.", True, "Nothing here.", []),
+]
+
+
+@pytest.mark.parametrize("text,mask,expected,codes", SENTENCE_CASES)
+def test_encode_sentence(finder: ActorFinder, text: str, mask: bool, expected: str, codes: list[str]) -> None:
+    from infer.encoding import encode_sentence
+
+    assert encode_sentence(text, finder.find(text), mask_names=mask) == (expected, codes)
+
+
+@pytest.mark.parametrize("style", ["per_pair", "appended"])
+@pytest.mark.parametrize("mask", [False, True])
+@pytest.mark.parametrize("text", ["Russia invaded Ukraine.", "China and Russia signed a deal with India.",
+                                  "Beijing said China would back Moscow."])
+def test_direction_is_never_erased(finder: ActorFinder, style: str, mask: bool, text: str) -> None:
+    """encode(s, t) != encode(t, s) for every style and mask setting the config accepts."""
+    from infer.encoding import encode_in_context
+    from train.config import ModelConfig
+
+    try:
+        ModelConfig(pair_encoding=style, mask_names=mask)  # type: ignore[arg-type]
+    except ValueError:
+        assert style == "appended" and mask  # the one combination that would erase direction is refused
+        return
+    actors = {a.code: a for a in finder.find(text)}
+    for s in actors:
+        for t in actors:
+            if s != t:
+                assert encode_in_context(text, actors, s, t, mask, style) != encode_in_context(text, actors, t, s, mask, style)

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m train.calibrate", description=__doc__,
@@ -19,11 +21,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", default="data/corpus/dev.jsonl", help="development rows (default: %(default)s)")
     args = parser.parse_args(argv)
     from infer.predictor import StancePredictor
+    from infer.schema import LABEL2ID
     from train.data import read_pairs
-    from train.trainer import calibrate
+    from train.metrics import fit_temperature
 
     predictor = StancePredictor.from_pretrained(args.checkpoint, device="cpu")
-    temperature = calibrate(args.checkpoint, predictor, read_pairs(args.dev, predictor.finder))
+    predictor.temperature = 1.0
+    rows = read_pairs(args.dev, predictor.finder)
+    probs = np.array([p.probs for p in predictor.predict_pairs([(r["text"], r["source"], r["target"]) for r in rows])])
+    temperature = fit_temperature(probs, [LABEL2ID[r["label"]] for r in rows])
+    meta_path = Path(args.checkpoint, "geostance.json")
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "temperature": temperature}, indent=2))
     metrics_path = Path(args.checkpoint, "metrics.json")
     if metrics_path.is_file():
         metrics = json.loads(metrics_path.read_text())

@@ -38,16 +38,27 @@ class ModelConfig:
     """Maximum tokens per pair input; longer sentences keep both mentions in the window."""
     dropout: float = 0.1
     """Dropout in the classification head."""
-    mask_names: bool = False
-    """Replace actor names by a neutral word inside the markers (name-bias control)."""
-    pair_encoding: Literal["markers", "appended"] = "markers"
-    """markers: [S]/[T] around every mention; appended: unmarked sentence, pair named after it (ablation)."""
+    mask_names: bool = True
+    """Replace actor names by a neutral word inside the markers, so the model judges the act, not the country."""
+    pair_encoding: Literal["per_pair", "per_sentence", "appended"] = "per_pair"
+    """per_pair: one encoder pass per ordered pair, [S]/[T] around its mentions; per_sentence: one pass
+    per sentence, [A] around every mention, a pair head scores every ordered pair; appended: unmarked
+    sentence with the pair named after it (ablation)."""
+    max_actors_per_sentence: int = 12
+    """Score pairs among at most this many actors of a sentence (first mentioned first); the rest are
+    recorded as skipped in the output rows. Stored in the checkpoint; inference may override it."""
 
     def __post_init__(self) -> None:
         if not 16 <= self.max_length <= 512:
             raise ValueError(f"max_length must be in [16, 512], got {self.max_length}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.max_actors_per_sentence < 2:
+            raise ValueError(f"max_actors_per_sentence must be at least 2, got {self.max_actors_per_sentence}")
+        if self.pair_encoding == "appended" and self.mask_names:
+            # Both names become the same word after the sentence, so RUS->CHN and CHN->RUS read alike.
+            raise ValueError("model.pair_encoding 'appended' with model.mask_names true erases the direction "
+                             "of the pair; set model.mask_names false for the appended ablation")
 
 
 @dataclass
@@ -56,13 +67,13 @@ class TrainingConfig:
 
     output_dir: str = "models/default"
     """Checkpoint directory to write."""
-    epochs: int = 4
+    epochs: int = 3
     """Maximum number of passes over the training data."""
-    batch_size: int = 16
-    """Training batch size (batches are grouped by length)."""
+    batch_size: int = 32
+    """Encoder inputs per training batch (pairs for per_pair, sentences for per_sentence), grouped by length."""
     eval_batch_size: int = 64
     """Batch size for dev and test prediction."""
-    learning_rate: float = 5e-5
+    learning_rate: float = 1.5e-4
     """Peak AdamW learning rate."""
     weight_decay: float = 0.01
     """AdamW weight decay."""
@@ -76,6 +87,8 @@ class TrainingConfig:
     """Seed for shuffling, dropout and head initialisation."""
     threads: int | None = None
     """torch CPU threads; under contention 1 can beat 2."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """Where to train: auto takes a GPU when one is present (with bf16 autocast), else the CPU."""
     progress: bool = True
     """Show tqdm progress bars."""
 

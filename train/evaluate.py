@@ -235,8 +235,8 @@ def report(results: dict[str, Any]) -> str:
 def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articles: str | None,
         name_swap: str | None, threads: int | None = None, backend: str = "torch", int8: bool = False) -> dict[str, Any]:
     """Evaluate the checkpoint and the baselines; write metrics.json, report.md and plots to ``out``."""
+    from infer.encoding import encode_in_context
     from infer.predictor import StancePredictor
-    from train.trainer import encode_rows
 
     predictor = StancePredictor.from_pretrained(checkpoint, batch_size=64, threads=threads, backend=backend, int8=int8)
     out_dir = Path(out)
@@ -244,7 +244,9 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
     train_rows, dev_rows = read_rows(train), read_rows(dev)
 
     def encode(rows: list[dict[str, Any]]) -> list[str]:
-        return encode_rows(rows, predictor.finder, predictor.mask_names, predictor.style)
+        # The baselines read the per-pair marked text, whatever strategy the model uses.
+        return [encode_in_context(r["text"], {a.code: a for a in predictor.finder.find(r["text"])}, r["source"], r["target"],
+                                  predictor.mask_names, "per_pair") for r in rows]
 
     vader, thresholds = vader_baseline(dev_rows)
     systems = {"majority class": majority_baseline(train_rows), "TF-IDF + logistic regression": tfidf_baseline(train_rows, encode),
@@ -259,7 +261,7 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
                 usable.append(r)
         name = Path(path).stem
         gold = [r["label"] for r in usable]
-        probs = predictor.predict_marked(encode(usable))
+        probs = np.array([p.probs for p in predictor.predict_pairs([(r["text"], r["source"], r["target"]) for r in usable])])
         entry = {"path": path, "n": len(usable), "skipped_actor_not_found": len(all_rows) - len(usable),
                  "systems": {"geostance": score_set(gold, probs)}}
         for sys_name, predict in systems.items():

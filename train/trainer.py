@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
@@ -18,9 +19,8 @@ from transformers import get_linear_schedule_with_warmup
 
 from infer.actors import ActorFinder
 from infer.config import to_dict
-from infer.encoding import encode_in_context
-from infer.model import build_model, collate, featurize, save_checkpoint
-from infer.predictor import StancePredictor
+from infer.model import build_model, collate, resolve_device, save_checkpoint
+from infer.predictor import SentenceJob, StancePredictor, featurize_jobs
 from infer.schema import LABEL2ID
 from train.config import TrainConfig
 from train.data import read_pairs
@@ -34,10 +34,26 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def encode_rows(rows: list[dict[str, Any]], finder: ActorFinder, mask_names: bool, style: str = "markers") -> list[str]:
-    """Marked pair texts for corpus rows (actors located by the same finder inference uses)."""
-    return [encode_in_context(r["text"], {a.code: a for a in finder.find(r["text"])}, r["source"], r["target"], mask_names, style)
-            for r in rows]
+def sentence_jobs(rows: list[dict[str, Any]], finder: ActorFinder) -> tuple[list[SentenceJob], list[int]]:
+    """Corpus rows grouped by sentence into scoring jobs (actors located by the same finder inference
+    uses), and the row index of each pair in flat job order.
+
+    >>> finder = ActorFinder({"countries": {"RUS": {}, "UKR": {}}})
+    >>> rows = [{"doc_id": "d", "text": "Russia invaded Ukraine.", "source": s, "target": t} for s, t in (("RUS", "UKR"), ("UKR", "RUS"))]
+    >>> jobs, order = sentence_jobs(rows, finder)
+    >>> [(len(jobs), jobs[0][2], order)]
+    [(1, [('RUS', 'UKR'), ('UKR', 'RUS')], [0, 1])]
+    """
+    jobs: dict[tuple[str, str], SentenceJob] = {}
+    members: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(rows):
+        key = (r["doc_id"], r["text"])
+        if key not in jobs:
+            jobs[key] = (r["text"], {a.code: a for a in finder.find(r["text"])}, [])
+            members[key] = []
+        jobs[key][2].append((r["source"], r["target"]))
+        members[key].append(i)
+    return list(jobs.values()), [i for key in jobs for i in members[key]]
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -64,18 +80,6 @@ def evaluate(predictor: StancePredictor, rows: list[dict[str, Any]]) -> tuple[di
     return classification_metrics([r["label"] for r in rows], [p.label for p in preds]), probs
 
 
-def calibrate(checkpoint: str | Path, predictor: StancePredictor, dev_rows: list[dict[str, Any]]) -> float:
-    """Fit the softmax temperature on dev and record it in the checkpoint's ``geostance.json``."""
-    predictor.temperature = 1.0
-    _, probs = evaluate(predictor, dev_rows)
-    temperature = fit_temperature(probs, [LABEL2ID[r["label"]] for r in dev_rows])
-    meta_path = Path(checkpoint, "geostance.json")
-    meta = json.loads(meta_path.read_text())
-    meta["temperature"] = temperature
-    meta_path.write_text(json.dumps(meta, indent=2))
-    return temperature
-
-
 def run(cfg: TrainConfig) -> dict[str, Any]:
     """Train, select on dev macro-F1, write the checkpoint and ``metrics.json``; return the metrics."""
     start = time.time()
@@ -89,13 +93,18 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     dev_rows = read_pairs(cfg.data.dev, finder)
     test_rows = read_pairs(cfg.data.test, finder) if cfg.data.test else []
 
-    model, tokenizer = build_model(cfg.model.encoder, cfg.model.dropout)
-    marked = encode_rows(train_rows, finder, cfg.model.mask_names, cfg.model.pair_encoding)
-    features = featurize(tokenizer, marked, cfg.model.max_length)
+    device = resolve_device(cfg.training.device)
+    model, tokenizer = build_model(cfg.model.encoder, cfg.model.dropout, cfg.model.pair_encoding)
+    model.to(device)
+    jobs, row_of_pair = sentence_jobs(train_rows, finder)
+    features, flat = featurize_jobs(tokenizer, jobs, cfg.model.pair_encoding, cfg.model.mask_names, cfg.model.max_length)
     train_ds = datasets.Dataset.from_list(
-        [{**f, "label": LABEL2ID[r["label"]]} for f, r in zip(features, train_rows)]
+        [{"input_ids": f["input_ids"], "pairs": f["pairs"], "labels": [LABEL2ID[train_rows[row_of_pair[k]]["label"]] for k in ks]}
+         for f, ks in zip(features, flat, strict=True)]
     )
     lengths = [len(ids) for ids in train_ds["input_ids"]]
+    # bf16 autocast on a GPU; the CPU path runs in fp32 as before.
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else contextlib.nullcontext()
     rng = random.Random(cfg.training.seed)
     steps_per_epoch = -(-len(train_ds) // cfg.training.batch_size)
     total_steps = steps_per_epoch * cfg.training.epochs
@@ -104,8 +113,8 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.training.learning_rate, weight_decay=cfg.training.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.training.warmup_ratio * total_steps), total_steps)
     meta = {"max_length": cfg.model.max_length, "mask_names": cfg.model.mask_names, "pair_encoding": cfg.model.pair_encoding,
-            "config": to_dict(cfg)}
-    predictor = StancePredictor(model, tokenizer, meta, finder, batch_size=cfg.training.eval_batch_size, device="cpu")
+            "max_actors_per_sentence": cfg.model.max_actors_per_sentence, "config": to_dict(cfg)}
+    predictor = StancePredictor(model, tokenizer, meta, finder, batch_size=cfg.training.eval_batch_size, device=device)
     pad = tokenizer.pad_token_id or 0
 
     best_f1, best_state, best_epoch, stale, step = -1.0, None, 0, 0, 0
@@ -117,9 +126,11 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         for batch_idx in length_grouped_batches(lengths, cfg.training.batch_size, rng):
             if step >= total_steps:
                 break
-            batch = collate([train_ds[i] for i in batch_idx], pad)
+            batch = {k: v.to(device) for k, v in collate([train_ds[i] for i in batch_idx], pad).items()}
             labels = batch.pop("labels")
-            loss = torch.nn.functional.cross_entropy(model(**batch), labels)
+            with autocast:
+                logits = model(**batch)
+            loss = torch.nn.functional.cross_entropy(logits.float(), labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -145,8 +156,12 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         model.load_state_dict(best_state)
     model.eval()
     train_seconds = time.time() - start
-    save_checkpoint(cfg.training.output_dir, model, tokenizer, cfg.model.max_length, to_dict(cfg), aliases)
-    predictor.temperature = calibrate(cfg.training.output_dir, predictor, dev_rows)
+    # Softmax temperature fitted on dev (calibration), saved with the weights.
+    predictor.temperature = 1.0
+    _, dev_probs = evaluate(predictor, dev_rows)
+    predictor.temperature = fit_temperature(dev_probs, [LABEL2ID[r["label"]] for r in dev_rows])
+    save_checkpoint(cfg.training.output_dir, model, tokenizer, cfg.model.max_length, to_dict(cfg), aliases,
+                    temperature=predictor.temperature)
     dev_metrics, _ = evaluate(predictor, dev_rows)
     metrics: dict[str, Any] = {
         "temperature": predictor.temperature, "best_epoch": best_epoch, "steps": step, "train_examples": len(train_rows),

@@ -14,7 +14,6 @@ done the parts are merged into the outputs:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -186,12 +185,15 @@ def _merge(parts: Path, n_chunks: int, paths: dict[str, Path]) -> None:
 
 
 def _manifest(cfg: InferConfig) -> dict[str, Any]:
+    from infer.onnx_backend import model_fingerprint
+
     stat = os.stat(cfg.input)
-    ckpt = Path(cfg.checkpoint, "model.safetensors")
+    # The whole model (weights, metadata with the temperature, actor table): a checkpoint retrained or
+    # recalibrated mid-job must not mix two models in one output.
     return {"input": os.path.abspath(cfg.input), "input_size": stat.st_size, "input_mtime": int(stat.st_mtime),
-            "checkpoint": os.path.abspath(cfg.checkpoint),
-            "checkpoint_hash": hashlib.sha256(ckpt.read_bytes()[:1 << 20]).hexdigest() if ckpt.exists() else None,
-            "chunk_size": cfg.chunk_size, "backend": cfg.backend, "int8": cfg.int8}
+            "checkpoint": os.path.abspath(cfg.checkpoint), "checkpoint_hash": model_fingerprint(cfg.checkpoint),
+            "chunk_size": cfg.chunk_size, "backend": cfg.backend, "int8": cfg.int8,
+            "max_actors_per_sentence": cfg.max_actors_per_sentence}
 
 
 def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:

@@ -49,6 +49,47 @@ def generated_corpus(n_articles: int, seed: int = 7, sentences: tuple[int, int] 
     return articles
 
 
+# Pieces of real-news-length sentences (median about 27 words, 2 to 8 actors): an attribution, a main act,
+# a clause about other actors, and background. Composed here for timing only; they carry no labels.
+OPENERS = ["In a statement released late on Tuesday, the foreign ministry of {a} said that",
+           "Speaking to reporters after a closed-door meeting in the capital, officials from {a} said",
+           "According to diplomats familiar with the talks, who spoke on condition of anonymity,",
+           "Two days after the summit ended without a joint communique,", "Despite months of quiet contacts,"]
+ACTS = ["{a} had agreed to expand military cooperation with {b}", "{a} would impose new sanctions on {b}",
+        "{a} rejected the proposal put forward by {b}", "{a} accused {b} of violating the ceasefire",
+        "{a} and {b} would resume talks on the disputed border", "{a} sent humanitarian aid to {b}"]
+CLAUSES = [", a move that drew sharp criticism from {c} and {d}", ", while {c} urged both sides to show restraint",
+           " even as {c}, {d} and {e} called for an emergency session of the Security Council",
+           ", with {c} offering to host a new round of negotiations later this month",
+           ", although analysts in {c} said the decision was unlikely to change much on the ground"]
+TRAILERS = [" after weeks of rising tension along the frontier.", ", and markets in {f} fell sharply on the news.",
+            ", the latest sign of a shift in the region since the war between {f} and {g}.",
+            ", according to a readout published by the government.", "."]
+FILLERS = ["Officials gave no further details about the timing of the next meeting or who would attend it.",
+           "The talks are expected to resume next month, though no date has been set by either side so far.",
+           "Markets were little changed after the announcement, and the currency held steady against the dollar."]
+
+
+def news_like_corpus(n_articles: int, seed: int = 7, sentences: tuple[int, int] = (8, 14)) -> list[str]:
+    """A fixed synthetic corpus with the sentence lengths and actor counts of real news (2 to 8
+    actors per sentence, median about 27 words), for timing the strategies fairly."""
+    rng = random.Random(seed)
+    articles = []
+    for _ in range(n_articles):
+        sents = []
+        for _ in range(rng.randint(*sentences)):
+            if rng.random() < 0.2:
+                sents.append(rng.choice(FILLERS))
+                continue
+            names = dict(zip("abcdefg", rng.sample(COUNTRIES, 7), strict=True))
+            head = [rng.choice(OPENERS)] if rng.random() < 0.45 else []
+            tail = [rng.choice(CLAUSES)] if rng.random() < 0.6 else []
+            text = " ".join([*head, rng.choice(ACTS)]) + "".join([*tail, rng.choice(TRAILERS)])
+            sents.append(text.format(**names).replace(" ,", ","))
+        articles.append(" ".join(s[0].upper() + s[1:] for s in sents))
+    return articles
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process in MB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -84,48 +125,70 @@ def bench_naive(checkpoint: str, marked: list[str], threads: int | None) -> dict
     return {"seconds": round(secs, 2), "pairs": len(marked), "pairs_per_s": round(len(marked) / secs, 1)}
 
 
-def run(checkpoint: str, n_articles: int, threads: int | None, batch_size: int, naive_pairs: int, int8: bool,
-        out: str | None) -> dict[str, Any]:
-    """Benchmark the predictor (fp32 and optionally int8) and the naive baseline; write JSON to ``out``."""
+BACKENDS = {"fp32": {}, "onnx_fp32": {"backend": "onnx"}, "onnx_int8": {"backend": "onnx", "int8": True}}
+
+
+def workloads(n_articles: int) -> dict[str, list[str]]:
+    """The texts timed: real-news-length generated articles (2 to 8 actors per sentence), the composed
+    corpus articles when present, and the short generated articles of earlier benchmarks."""
+    loads = {"news_like": news_like_corpus(n_articles)}
+    corpus = Path("data/corpus/articles.jsonl")
+    if corpus.is_file():
+        loads["corpus_articles"] = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:n_articles]
+    loads["short_generated"] = generated_corpus(n_articles)
+    return loads
+
+
+def run(checkpoints: list[str], n_articles: int, threads: int | None, batch_size: int, naive_pairs: int,
+        backends: list[str], out: str | None) -> dict[str, Any]:
+    """Time every checkpoint (one per strategy) on every workload with every backend, and the naive
+    per-pair pipeline on the same news-like pairs; write JSON to ``out``."""
     import torch
 
     from infer.predictor import StancePredictor
 
     if threads:
         torch.set_num_threads(threads)
-    articles = generated_corpus(n_articles)
-    result: dict[str, Any] = {"checkpoint": checkpoint, "threads": torch.get_num_threads(), "batch_size": batch_size}
-    predictor = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, device="cpu")
-    result["fp32"] = bench_predictor(predictor, articles)
-    corpus = Path("data/corpus/articles.jsonl")
-    if corpus.is_file():  # composed news of realistic length (longer sentences than the generated ones)
-        texts = [json.loads(line)["text"] for line in corpus.open(encoding="utf-8")][:100]
-        result["fp32_corpus_articles"] = bench_predictor(predictor, texts)
-    if int8:
-        try:
-            onnx = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, int8=True, backend="onnx")
-            result["onnx_int8"] = bench_predictor(onnx, articles)
-            if corpus.is_file():
-                result["onnx_int8_corpus_articles"] = bench_predictor(onnx, texts)
-        except ImportError as e:
-            result["onnx_int8"] = f"not run: {e} (pip install -e '.[onnx]')"
-    # The naive baseline classifies the very pair texts the predictor encodes (no model pass needed here).
+    loads = workloads(n_articles)
+    result: dict[str, Any] = {"threads": torch.get_num_threads(), "batch_size": batch_size, "runs": []}
+    for checkpoint in checkpoints:
+        for name in backends:
+            try:
+                predictor = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, device="cpu",
+                                                            **BACKENDS[name])
+            except ImportError as e:
+                result["runs"].append({"checkpoint": checkpoint, "backend": name, "error": f"{e} (pip install -e '.[onnx]')"})
+                continue
+            for load, texts in loads.items():
+                result["runs"].append({"checkpoint": checkpoint, "strategy": predictor.strategy, "backend": name,
+                                       "workload": load, **bench_predictor(predictor, texts)})
+    # The naive baseline classifies the per-pair texts of the news-like workload, one pair per call.
+    predictor = StancePredictor.from_pretrained(checkpoints[0], batch_size=batch_size, threads=threads, device="cpu")
     marked = []
-    for text in articles[:50]:
+    for text in loads["news_like"]:
         for span in split_sentences(text):
             (sentence, actors, pairs), _, _ = predictor.sentence_job(span.text)
             marked += [encode_in_context(sentence, actors, s, t, predictor.mask_names) for s, t in pairs]
-    result["naive_pipeline"] = bench_naive(checkpoint, marked[:naive_pairs], threads)
-    result["speedup_vs_naive"] = round(result["fp32"]["pairs_per_s"] / result["naive_pipeline"]["pairs_per_s"], 2)
-    metrics = Path(checkpoint, "metrics.json")
-    if metrics.is_file():
-        m = json.loads(metrics.read_text())
-        result["training_examples_per_s"] = m.get("train_examples_per_second")
+        if len(marked) >= naive_pairs:
+            break
+    result["naive_pipeline"] = bench_naive(checkpoints[0], marked[:naive_pairs], threads)
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(result, indent=2))
     return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """The benchmark as a Markdown table, every path side by side."""
+    lines = ["| strategy | backend | workload | dyad-pairs/s | sentences/s | articles/s |", "|---|---|---|---|---|---|"]
+    for r in result["runs"]:
+        if "error" not in r:
+            lines.append(f"| {r['strategy']} | {r['backend']} | {r['workload']} | {r['pairs_per_s']} | {r['sentences_per_s']} | "
+                         f"{r['articles_per_s']} |")
+    naive = result["naive_pipeline"]
+    lines.append(f"| naive pipeline, one pair per call, padded to 128 | fp32 | news_like | {naive['pairs_per_s']} | | |")
+    return "\n".join(lines)
 
 
 def bench_scale(checkpoint: str, n_articles: int, workdir: str, engine: str = "local", threads: int | None = None,
@@ -158,28 +221,32 @@ def bench_scale(checkpoint: str, n_articles: int, workdir: str, engine: str = "l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infer.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", default="models/default", help="checkpoint directory (default: %(default)s)")
-    parser.add_argument("--articles", type=int, default=200, help="generated articles (default: %(default)s)")
+    parser.add_argument("--checkpoint", action="append", default=None,
+                        help="checkpoint directory, repeatable: one per strategy (default: models/default)")
+    parser.add_argument("--articles", type=int, default=100, help="articles per workload (default: %(default)s)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--batch-size", type=int, default=32, help="pairs per forward pass (default: %(default)s)")
     parser.add_argument("--naive-pairs", type=int, default=300, help="pairs for the naive baseline (default: %(default)s)")
-    parser.add_argument("--int8", action="store_true", help="also measure int8 (torch dynamic and ONNX Runtime)")
+    parser.add_argument("--backends", nargs="+", choices=list(BACKENDS), default=list(BACKENDS),
+                        help="inference paths to time (default: all)")
+    parser.add_argument("--int8", action="store_true", help="--scale: run the batch job with ONNX Runtime int8")
     parser.add_argument("--out", default="runs/bench.json", help="JSON result file (default: %(default)s)")
     parser.add_argument("--scale", type=int, nargs="*", default=None,
                         help="instead: run the batch job on these numbers of generated articles (e.g. 10000 100000)")
     parser.add_argument("--engine", choices=["local", "ray"], default="local", help="engine for --scale (default: %(default)s)")
     parser.add_argument("--short", action="store_true", help="--scale with 2-3 sentence articles")
     args = parser.parse_args(argv)
+    checkpoints = args.checkpoint or ["models/default"]
     if args.scale:
         extra = ("--backend", "onnx", "--int8") if args.int8 else ()
-        rows = [bench_scale(args.checkpoint, n, "runs/scale", args.engine, args.threads, (2, 3) if args.short else (6, 12), extra)
+        rows = [bench_scale(checkpoints[0], n, "runs/scale", args.engine, args.threads, (2, 3) if args.short else (6, 12), extra)
                 for n in sorted(args.scale)]
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(rows, indent=2))
         print(json.dumps(rows, indent=2))
         return 0
-    print(json.dumps(run(args.checkpoint, args.articles, args.threads, args.batch_size, args.naive_pairs, args.int8,
-                         args.out), indent=2))
+    result = run(checkpoints, args.articles, args.threads, args.batch_size, args.naive_pairs, args.backends, args.out)
+    print(table(result))
     return 0
 
 

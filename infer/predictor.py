@@ -17,7 +17,7 @@ import torch
 from infer.actors import ActorFinder
 from infer.aggregate import DyadStance, PairPrediction, aggregate_article
 from infer.encoding import encode_in_context, encode_sentence
-from infer.model import collate, featurize, featurize_sentences, load_checkpoint
+from infer.model import collate, featurize, featurize_sentences, levitated_ids, load_checkpoint
 from infer.schema import LABELS, Actor
 from infer.sentences import split_sentences
 
@@ -136,12 +136,13 @@ class StancePredictor:
         if not n_pairs:
             return out
         features, flat = featurize_jobs(self.tokenizer, jobs, self.strategy, self.mask_names, self.max_length)
-        order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
+        order = sorted(range(len(features)), key=lambda i: (len(features[i]["input_ids"]) + 2 * len(features[i]["pairs"])))
         pad = self.tokenizer.pad_token_id or 0
+        levitate = levitated_ids(self.tokenizer, self.strategy)
         with torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
                 idx = order[i:i + self.batch_size]
-                batch = {k: v.to(self.device) for k, v in collate([features[j] for j in idx], pad).items()}
+                batch = {k: v.to(self.device) for k, v in collate([features[j] for j in idx], pad, levitate).items()}
                 logits = self.model(**batch)
                 if isinstance(logits, np.ndarray):  # ONNX Runtime
                     logits = torch.from_numpy(logits)

@@ -151,3 +151,35 @@ def test_changed_arguments_do_not_mix_with_old_parts(tiny_checkpoint: Path, tmp_
     (parts / "manifest.json").write_text(json.dumps({"input": "other"}))
     with pytest.raises(InputError, match="other arguments"):
         run(_cfg(tiny_checkpoint, EXAMPLES, out))
+
+
+def test_recalibrated_checkpoint_does_not_mix_with_old_parts(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """Only the temperature changes (beyond the first MiB of the weights): a resume must still refuse."""
+    import shutil
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, ckpt)
+    from infer.batch import _manifest
+
+    out = tmp_path / "o.parquet"
+    parts = output_paths(str(out))["parts"]
+    parts.mkdir()  # an interrupted run with the first calibration left its manifest
+    (parts / "manifest.json").write_text(json.dumps(_manifest(_cfg(ckpt, EXAMPLES, out, chunk_size=2))))
+    meta = json.loads((ckpt / "geostance.json").read_text())
+    (ckpt / "geostance.json").write_text(json.dumps({**meta, "temperature": meta["temperature"] * 2}))
+    with pytest.raises(InputError, match="other arguments"):
+        run(_cfg(ckpt, EXAMPLES, out, chunk_size=2))
+
+
+def test_capped_actors_are_counted_in_status_and_sentence_rows(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    inp = tmp_path / "crowded.jsonl"
+    text = "Kenya, Ghana, Peru, Chile, Brazil and Mexico signed the declaration. Kenya thanked Ghana."
+    inp.write_text(json.dumps({"id": "c1", "text": text}) + "\n")
+    out = tmp_path / "o.parquet"
+    run(_cfg(tiny_checkpoint, inp, out, max_actors_per_sentence=3))
+    (status,) = read_table(output_paths(str(out))["status"])
+    assert status["n_actors"] == 6 and status["n_skipped_actors"] == 3
+    sentences = read_table(output_paths(str(out))["sentences"])
+    first = [r for r in sentences if r["sentence_index"] == 0]
+    assert len(first) == 6 and all(list(r["skipped_actors"]) == ["CHL", "BRA", "MEX"] for r in first)
+    assert all(list(r["skipped_actors"]) == [] for r in sentences if r["sentence_index"] == 1)

@@ -323,6 +323,33 @@ def name_swap(rows: list[dict[str, Any]], finder: ActorFinder, seed: int = 13) -
     return out, skipped
 
 
+def agreement_tasks(docs: list[dict[str, Any]], finder: ActorFinder, n_pairs: int, seed: int = 29) -> list[dict[str, Any]]:
+    """Sentences sampled at random, stratified by genre, until at least ``n_pairs`` pairs, for a second
+    annotator: text, actors and the ordered pairs to label, never the first annotator's labels."""
+    import random
+
+    rng = random.Random(seed)
+    by_genre: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for doc in docs:
+        for i, sent in enumerate(doc["sentences"]):
+            if sent["pairs"]:
+                actors = [a.code for a in finder.find(sent["text"])]
+                by_genre[doc.get("genre", "v1")].append({
+                    "sid": f"{doc['doc_id']}-s{i:02d}", "genre": doc.get("genre", "v1"), "text": sent["text"], "actors": actors,
+                    "pairs": [[a, b] for a in actors for b in actors if a != b]})
+    for items in by_genre.values():
+        rng.shuffle(items)
+    tasks, total, genres = [], 0, sorted(by_genre)
+    while total < n_pairs and any(by_genre.values()):
+        for g in genres:  # round robin: every genre equally often, so kappa can be reported per genre
+            if by_genre[g] and total < n_pairs:
+                task = by_genre[g].pop()
+                tasks.append(task)
+                total += len(task["pairs"])
+    rng.shuffle(tasks)
+    return tasks
+
+
 def agreement(path: Path = Path("data/agreement/double_annotation.jsonl")) -> dict[str, Any]:
     """Cohen's kappa and raw agreement between the two independent annotations.
 
@@ -342,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m train.corpus build|validate|stats|namebias|agreement``."""
     parser = argparse.ArgumentParser(prog="python -m train.corpus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "validate", "stats", "namebias", "agreement"])
+    parser.add_argument("command", choices=["build", "validate", "stats", "namebias", "agreement", "agreement-tasks"])
+    parser.add_argument("--pairs", type=int, default=1600, help="agreement-tasks: pairs to sample (default: %(default)s)")
+    parser.add_argument("--out", default="runs/agreement/tasks.jsonl", help="agreement-tasks: output file (default: %(default)s)")
+    parser.add_argument("--glob", default="v2/*.jsonl", help="agreement-tasks: raw batches to sample (default: %(default)s)")
     parser.add_argument("--raw", default=str(RAW), help="raw annotation batches (default: %(default)s)")
     parser.add_argument("--corpus", default=str(CORPUS), help="corpus directory (default: %(default)s)")
     parser.add_argument("--aliases", default="data/aliases.yaml", help="actor alias table (default: %(default)s)")
@@ -355,6 +385,15 @@ def main(argv: list[str] | None = None) -> int:
             result = validate(corpus, args.aliases)
         elif args.command == "agreement":
             result = agreement()
+        elif args.command == "agreement-tasks":
+            docs = [d for d in load_raw(Path(args.raw)) if Path(d["_file"]).match(args.glob)]
+            tasks = agreement_tasks(docs, ActorFinder.from_yaml(args.aliases), args.pairs)
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            with open(args.out, "w", encoding="utf-8") as f:
+                for t in tasks:
+                    f.write(json.dumps(t, ensure_ascii=False) + "\n")
+            result = {"sentences": len(tasks), "pairs": sum(len(t["pairs"]) for t in tasks),
+                      "genres": dict(collections.Counter(t["genre"] for t in tasks))}
         elif args.command == "stats":
             result = stats(corpus, args.aliases)
         else:

@@ -19,7 +19,7 @@ from transformers import get_linear_schedule_with_warmup
 
 from infer.actors import ActorFinder
 from infer.config import to_dict
-from infer.model import build_model, collate, resolve_device, save_checkpoint
+from infer.model import build_model, collate, levitated_ids, resolve_device, save_checkpoint
 from infer.predictor import SentenceJob, StancePredictor, featurize_jobs
 from infer.schema import LABEL2ID
 from train.config import TrainConfig
@@ -102,7 +102,8 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         [{"input_ids": f["input_ids"], "pairs": f["pairs"], "labels": [LABEL2ID[train_rows[row_of_pair[k]]["label"]] for k in ks]}
          for f, ks in zip(features, flat, strict=True)]
     )
-    lengths = [len(ids) for ids in train_ds["input_ids"]]
+    lengths = [len(f["input_ids"]) + 2 * len(f["pairs"]) for f in features]
+    levitate = levitated_ids(tokenizer, cfg.model.pair_encoding)
     # bf16 autocast on a GPU; the CPU path runs in fp32 as before.
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else contextlib.nullcontext()
     rng = random.Random(cfg.training.seed)
@@ -126,7 +127,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         for batch_idx in length_grouped_batches(lengths, cfg.training.batch_size, rng):
             if step >= total_steps:
                 break
-            batch = {k: v.to(device) for k, v in collate([train_ds[i] for i in batch_idx], pad).items()}
+            batch = {k: v.to(device) for k, v in collate([train_ds[i] for i in batch_idx], pad, levitate).items()}
             labels = batch.pop("labels")
             with autocast:
                 logits = model(**batch)

@@ -160,7 +160,8 @@ def resolve_device(name: str = "auto") -> str:
 
 
 def save_checkpoint(directory: str | Path, model: StanceModel, tokenizer: PreTrainedTokenizerBase,
-                    max_length: int, config: dict[str, Any], aliases: dict[str, Any], temperature: float = 1.0) -> None:
+                    max_length: int, config: dict[str, Any], aliases: dict[str, Any], temperature: float = 1.0,
+                    aggregator: dict[str, Any] | None = None) -> None:
     """Write a self-describing checkpoint (see the module docstring)."""
     import yaml
 
@@ -179,7 +180,7 @@ def save_checkpoint(directory: str | Path, model: StanceModel, tokenizer: PreTra
         "max_length": max_length,
         "mask_names": bool(config.get("model", {}).get("mask_names", False)),
         "max_actors_per_sentence": config.get("model", {}).get("max_actors_per_sentence"),
-        "temperature": float(temperature),
+        "temperature": float(temperature), "aggregator": aggregator,
         "dropout": float(config.get("model", {}).get("dropout", 0.1)), "config": config,
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2))

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from infer.actors import ActorFinder
-from infer.aggregate import DyadStance, PairPrediction, aggregate_article
+from infer.aggregate import ArticleAggregator, DyadStance, PairPrediction, aggregate_article
 from infer.encoding import encode_in_context, encode_sentence
 from infer.model import collate, featurize, featurize_sentences, levitated_ids, load_checkpoint
 from infer.schema import LABELS, Actor
@@ -100,6 +100,8 @@ class StancePredictor:
         # Temperature fitted on dev after training (calibration); 1.0 for an uncalibrated checkpoint.
         self.temperature = float(meta.get("temperature", 1.0))
         self.n_evidence = 3
+        # Learned article-level aggregator fitted on dev articles, when the checkpoint has one.
+        self.aggregator = ArticleAggregator.from_dict(meta["aggregator"]) if meta.get("aggregator") else None
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 32, threads: int | None = None,
@@ -224,6 +226,6 @@ class StancePredictor:
         for spans, rows, codes, n_skipped in per_article:
             preds = [PairPrediction(s, t, span.text, tuple(float(x) for x in next(probs)), span.index, skipped)
                      for s, t, span, skipped in rows]
-            results.append(ArticleResult(preds, aggregate_article(preds, n_evidence=self.n_evidence), len(spans), len(codes),
+            results.append(ArticleResult(preds, aggregate_article(preds, n_evidence=self.n_evidence, aggregator=self.aggregator), len(spans), len(codes),
                                          n_skipped))
         return results[0] if single else results

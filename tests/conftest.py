@@ -68,10 +68,24 @@ PAIR_ROWS = [
 ]
 
 
+ARTICLE_TEXTS = [
+    ("Russia invaded Ukraine on Tuesday. Ukraine condemned Moscow.", [("RUS", "UKR", "conflictual", -1), ("UKR", "RUS", "conflictual", -1)]),
+    ("China and Russia signed a trade deal. Beijing praised Moscow.", [("CHN", "RUS", "cooperative", 1), ("RUS", "CHN", "cooperative", 0.5)]),
+    ("India and Pakistan held talks on the border. Japan met France.", [("IND", "PAK", "cooperative", 1), ("PAK", "IND", "neutral", 0),
+                                                                         ("JPN", "FRA", "neutral", 0), ("FRA", "JPN", "neutral", 0)]),
+]
+
+
 def write_pair_corpus(directory: Path) -> dict[str, str]:
-    """Train/dev/test JSONL files of the small pair table above; returns their paths."""
+    """Train/dev/test JSONL files of the small pair table above, and articles with gold dyads (the same
+    three in dev and test); returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
+    with open(directory / "articles.jsonl", "w") as f:
+        for split in ("dev", "test"):
+            for i, (text, dyads) in enumerate(ARTICLE_TEXTS):
+                f.write(json.dumps({"doc_id": f"{split}-a{i}", "split": split, "text": text, "dyads": [
+                    {"source": s, "target": t, "label": label, "score": score} for s, t, label, score in dyads]}) + "\n")
+    paths = {"articles": str(directory / "articles.jsonl")}
     for split in ("train", "dev", "test"):
         path = directory / f"{split}.jsonl"
         with open(path, "w") as f:
@@ -90,7 +104,7 @@ def train_tiny(base: Path, encoder: Path, **model: object) -> Path:
     paths = write_pair_corpus(base / "corpus")
     out = base / "checkpoint"
     cfg = TrainConfig(
-        data=DataConfig(train=paths["train"], dev=paths["dev"], test=paths["test"], aliases=str(ALIASES)),
+        data=DataConfig(train=paths["train"], dev=paths["dev"], test=paths["test"], articles=paths["articles"], aliases=str(ALIASES)),
         model=ModelConfig(encoder=str(encoder), max_length=64, **model),  # type: ignore[arg-type]
         training=TrainingConfig(output_dir=str(out), epochs=2, batch_size=4, learning_rate=1e-3, progress=False),
     )

@@ -68,3 +68,29 @@ def test_scores_stay_in_range(items: list) -> None:
         assert -1.0 - 1e-9 <= d.score <= 1.0 + 1e-9
         assert d.label in ("conflictual", "neutral", "cooperative")
         assert abs(d.share_conflictual + d.share_neutral + d.share_cooperative - 1.0) < 1e-9
+
+
+def test_learned_aggregator_lets_one_event_outweigh_many_co_mentions() -> None:
+    """One strike among nine neutral co-mentions: the weighted mean is diluted toward zero, while an
+    aggregator that reads the strongest sentence (max P(conflictual)) labels the dyad conflictual."""
+    from infer.aggregate import FEATURES, ArticleAggregator, dyad_features
+
+    rows = [PairPrediction("A", "B", "A struck B.", (0.95, 0.05, 0.0), 3)]
+    rows += [PairPrediction("A", "B", f"A and B, item {i}.", (0.15, 0.8, 0.05), i + 4) for i in range(9)]
+    reads_max = [0.0] * len(FEATURES)
+    reads_max[FEATURES.index("max_p_conflictual")] = 10.0
+    agg = ArticleAggregator((tuple(reads_max), (0.0,) * len(FEATURES), (0.0,) * len(FEATURES)), (-4.0, 0.0, 0.0))
+    assert dyad_features(rows)[FEATURES.index("max_p_conflictual")] == 0.95
+    (learned,) = aggregate_article(rows, undirected=False, aggregator=agg)
+    assert learned.label == "conflictual" and learned.score < -0.9
+    calm = [PairPrediction("A", "B", f"A and B, item {i}.", (0.15, 0.8, 0.05), i) for i in range(9)]
+    assert aggregate_article(calm, undirected=False, aggregator=agg)[0].label == "neutral"
+
+
+def test_aggregator_round_trips_and_rejects_other_features() -> None:
+    from infer.aggregate import FEATURES, ArticleAggregator
+
+    agg = ArticleAggregator(((1.0,) * len(FEATURES),) * 3, (0.0, 0.1, 0.2))
+    assert ArticleAggregator.from_dict(agg.to_dict()) == agg
+    with pytest.raises(ValueError, match="differ"):
+        ArticleAggregator.from_dict({**agg.to_dict(), "features": ["other"]})

@@ -207,7 +207,7 @@ def test_appended_encoding_round_trip(tiny_encoder: Path, tmp_path: Path) -> Non
 
     paths = write_pair_corpus(tmp_path / "c")
     out = tmp_path / "ckpt"
-    run(TrainConfig(data=DataConfig(train=paths["train"], dev=paths["dev"], test=None, aliases=str(ALIASES)),
+    run(TrainConfig(data=DataConfig(train=paths["train"], dev=paths["dev"], test=None, articles=None, aliases=str(ALIASES)),
                     model=ModelConfig(encoder=str(tiny_encoder), max_length=64, pair_encoding="appended", mask_names=False),
                     training=TrainingConfig(output_dir=str(out), epochs=1, batch_size=4, progress=False)))
     assert json.loads((out / "geostance.json").read_text())["encoding_version"] == "appended-pair-v1"
@@ -217,3 +217,16 @@ def test_appended_encoding_round_trip(tiny_encoder: Path, tmp_path: Path) -> Non
     assert len(rows) == 6
     for r in rows:
         _check(r)
+
+
+def test_article_aggregator_fitted_on_dev_and_scored_on_test(any_checkpoint: Path) -> None:
+    meta = json.loads((any_checkpoint / "geostance.json").read_text())
+    assert len(meta["aggregator"]["coef"]) == 3 and meta["aggregator"]["features"]
+    metrics = json.loads((any_checkpoint / "metrics.json").read_text())
+    for kind in ("rule", "learned"):
+        m = metrics["articles_test"][kind]
+        assert m["dyads"] == 8 and 0.0 <= m["sign_accuracy"] <= 1.0 and 0.0 <= m["macro_f1"] <= 1.0
+    p = StancePredictor.from_pretrained(any_checkpoint, device="cpu")
+    assert p.aggregator is not None
+    for d in p.predict_article("Russia invaded Ukraine. Kyiv condemned Moscow.").dyads:
+        assert d.label in LABELS and -1.0 <= d.score <= 1.0

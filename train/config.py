@@ -16,6 +16,9 @@ class DataConfig:
     """Development rows, used for early stopping and model selection."""
     test: str | None = "data/corpus/test.jsonl"
     """Held-out rows, evaluated once after training (never used for selection); null to skip."""
+    articles: str | None = "data/corpus/articles.jsonl"
+    """Articles with gold directed dyads and a split: the dev ones fit the learned article aggregator, the
+    test ones are scored once; null to keep the weighted-mean rule."""
     aliases: str = "data/aliases.yaml"
     """Actor alias table, copied into the checkpoint."""
     include_organisations: bool = True
@@ -87,6 +90,10 @@ class TrainingConfig:
     """Seed for shuffling, dropout and head initialisation."""
     threads: int | None = None
     """torch CPU threads; under contention 1 can beat 2."""
+    focal_gamma: float = 0.0
+    """Focal loss exponent (0: plain cross-entropy); above 0 down-weights the pairs the model already gets right."""
+    class_weights: Literal["none", "balanced"] = "none"
+    """Weight the loss by inverse label frequency in the training rows (balanced) or not."""
     device: Literal["auto", "cpu", "cuda"] = "auto"
     """Where to train: auto takes a GPU when one is present (with bf16 autocast), else the CPU."""
     progress: bool = True
@@ -100,6 +107,8 @@ class TrainingConfig:
             raise ValueError("learning_rate must be positive")
         if not 0.0 <= self.warmup_ratio < 1.0:
             raise ValueError("warmup_ratio must be in [0, 1)")
+        if self.focal_gamma < 0:
+            raise ValueError("focal_gamma must be at least 0")
 
 
 @dataclass

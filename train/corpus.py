@@ -97,7 +97,8 @@ def pair_rows(doc: dict[str, Any], finder: ActorFinder, excluded: list[dict[str,
             if any(code in actors and actors[code].is_metonym_only for code in (p["s"], p["t"])):
                 tags.add("metonym")
             rows.append({"id": f"{doc['doc_id']}-s{i:02d}-{p['s']}>{p['t']}", "doc_id": doc["doc_id"], "text": sent["text"],
-                         "source": p["s"], "target": p["t"], "label": p["label"], "tags": sorted(tags)})
+                         "source": p["s"], "target": p["t"], "label": p["label"], "tags": sorted(tags),
+                         "genre": "contrast" if doc.get("contrast") else doc.get("genre", "v1")})
     return rows
 
 
@@ -137,11 +138,28 @@ def assign_splits(docs: list[dict[str, Any]], seed: int = 13) -> dict[str, str]:
     return split_of
 
 
+def adjudications(path: Path = Path("data/agreement/double_annotation_v2.jsonl")) -> dict[str, str]:
+    """Pair id -> adjudicated label from the v2 double annotation (empty when there is none yet)."""
+    if not path.is_file():
+        return {}
+    return {r["id"]: r["label_adjudicated"] for r in map(json.loads, open(path, encoding="utf-8"))}
+
+
 def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/aliases.yaml") -> dict[str, int]:
     """Write ``{train,dev,test}.jsonl`` and ``articles.jsonl`` from the raw batches."""
     finder = ActorFinder.from_yaml(aliases)
     docs = load_raw(raw_dir)
-    split_of = assign_splits(docs)
+    # Corpus v1 (the batches directly in raw/) keeps the splits it has always had, so that its test
+    # figures stay comparable; v2 (raw/v2/) is split on its own, and a v2 document that shares a
+    # near-duplicate sentence with a v1 document joins that document's split.
+    v1 = [d for d in docs if Path(d["_file"]).parent == raw_dir]
+    v2 = [d for d in docs if Path(d["_file"]).parent != raw_dir]
+    split_of = {**assign_splits(v1), **(assign_splits(v2) if v2 else {})}
+    v1_sents = [(d["doc_id"], s["text"]) for d in v1 for s in d["sentences"]]
+    v2_sents = [(d["doc_id"], s["text"]) for d in v2 for s in d["sentences"]]
+    for i, j, _ in near_duplicates([t for _, t in v2_sents], [t for _, t in v1_sents]):
+        split_of[v2_sents[i][0]] = split_of[v1_sents[j][0]]
+    adjudicated = adjudications()
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: collections.Counter[str] = collections.Counter()
     excluded: list[dict[str, Any]] = []
@@ -150,11 +168,16 @@ def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/alia
         for doc in sorted(docs, key=lambda d: d["doc_id"]):
             split = split_of[doc["doc_id"]]
             for row in pair_rows(doc, finder, excluded):
+                if row["id"] in adjudicated:  # the blind adjudication of the double annotation is the gold
+                    counts["adjudicated_changed"] += row["label"] != adjudicated[row["id"]]
+                    row["label"] = adjudicated[row["id"]]
                 files[split].write(json.dumps(row, ensure_ascii=False) + "\n")
                 counts[split] += 1
+            if doc.get("contrast"):
+                continue  # a contrast set is variants of one sentence, not an article: no article gold
             arts.write(json.dumps({
                 "doc_id": doc["doc_id"], "split": split, "title": doc.get("title"), "date": doc.get("date"),
-                "topic": doc.get("topic"), "text": " ".join(s["text"] for s in doc["sentences"]),
+                "topic": doc.get("topic"), "genre": doc.get("genre", "v1"), "text": " ".join(s["text"] for s in doc["sentences"]),
                 "dyads": [{"source": a["s"], "target": a["t"], "label": a["label"], "score": a["score"]} for a in doc["article"]],
             }, ensure_ascii=False) + "\n")
     for f in files.values():
@@ -240,6 +263,35 @@ def stats(corpus_dir: Path = CORPUS, aliases: str = "data/aliases.yaml") -> dict
         "top_actor_share": {c: round(k / n, 3) for c, k in actors.most_common(10)},
         "tags": dict(collections.Counter(t for r in rows for t in r["tags"]).most_common()),
         "metonym_share": round(sum("metonym" in r["tags"] for r in rows) / n, 3),
+        "v2": v2_properties(rows, articles),
+    }
+
+
+def v2_properties(rows: list[dict[str, Any]], articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """What corpus v2 is judged by: new pairs and articles, genre mix, neutral share, actors per
+    sentence, sentence length, contrast sets."""
+    import statistics
+
+    new = [r for r in rows if r.get("genre", "v1") != "v1"]
+    if not new:
+        return {}
+    sentences: dict[tuple[str, str], set[str]] = collections.defaultdict(set)
+    for r in new:
+        sentences[(r["doc_id"], r["text"])] |= {r["source"], r["target"]}
+    words = [len(text.split()) for _, text in sentences]
+    new_articles = [a for a in articles if a.get("genre", "v1") != "v1"]
+    genres = collections.Counter(a["genre"] for a in new_articles)
+    return {
+        "pairs": len(new), "articles": len(new_articles), "articles_with_gold_total": len(articles),
+        "genre_share_of_new_articles": {g: round(k / len(new_articles), 3) for g, k in genres.most_common()},
+        "label_share": {label: round(sum(r["label"] == label for r in new) / len(new), 3) for label in LABELS},
+        "sentences": len(sentences),
+        "sentences_3plus_actors_share": round(sum(len(v) >= 3 for v in sentences.values()) / len(sentences), 3),
+        "words_per_sentence_median": statistics.median(words),
+        "sentences_over_40_words_share": round(sum(w > 40 for w in words) / len(words), 3),
+        "contrast_pairs": sum(r["genre"] == "contrast" for r in new),
+        "contrast_sets": len({r["doc_id"] for r in new if r["genre"] == "contrast"}),
+        "pairs_per_genre": dict(collections.Counter(r["genre"] for r in new).most_common()),
     }
 
 

@@ -48,3 +48,25 @@ def read_pairs(path: str | Path, finder: ActorFinder | None = None) -> list[dict
                         raise DataError(f"{path}:{lineno}: field {key!r}: {row[key]!r} not found in text by the actor finder")
             rows.append(row)
     return rows
+
+
+def read_articles(path: str | Path) -> list[dict[str, Any]]:
+    """Articles with gold dyads (``data/corpus/articles.jsonl``): id, split, text and ``dyads`` with
+    source, target, label and score, checked field by field."""
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                art = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
+            for key, kind in (("doc_id", str), ("split", str), ("text", str), ("dyads", list)):
+                if not isinstance(art.get(key), kind):
+                    raise DataError(f"{path}:{lineno}: field {key!r}: missing or not a {kind.__name__}")
+            for i, d in enumerate(art["dyads"]):
+                if d.get("label") not in LABELS or not isinstance(d.get("score"), (int, float)):
+                    raise DataError(f"{path}:{lineno}: field 'dyads[{i}]': needs a label in {LABELS} and a numeric score")
+            out.append(art)
+    return out

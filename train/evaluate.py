@@ -127,24 +127,17 @@ def vader_baseline(dev: list[dict[str, Any]]) -> tuple[Callable[[list[dict[str, 
 
 # -- article level and name bias ------------------------------------------------------------------
 def article_level(predictor: Any, articles: list[dict[str, Any]]) -> dict[str, Any]:
-    """Sign accuracy, label accuracy and Spearman correlation of aggregated vs gold dyad scores."""
-    from scipy.stats import spearmanr
+    """Sign accuracy, 3-way macro-F1 and Spearman of aggregated against gold article dyads, for the
+    weighted-mean rule and (when the checkpoint has one) the learned aggregator."""
+    from train.aggregator import article_dyads, article_metrics
 
-    results = predictor.predict_article([a["text"] for a in articles])
-    pred_scores, gold_scores, labels_ok = [], [], []
-    for art, res in zip(articles, results):
-        by_dyad = {(d.source, d.target): d for d in res.dyads if d.directed}
-        for g in art["dyads"]:
-            d = by_dyad.get((g["source"], g["target"]))
-            pred_scores.append(d.score if d else 0.0)
-            gold_scores.append(float(g["score"]))
-            labels_ok.append((d.label if d else "neutral") == g["label"])
-    signed = [(p, g) for p, g in zip(pred_scores, gold_scores) if g != 0]
-    defined = len(set(gold_scores)) > 1 and len(set(pred_scores)) > 1  # Spearman needs variation on both sides
-    rho = spearmanr(pred_scores, gold_scores).statistic if defined else float("nan")
-    return {"articles": len(articles), "dyads": len(gold_scores),
-            "sign_accuracy": float(np.mean([np.sign(p) == np.sign(g) for p, g in signed])) if signed else None,
-            "label_accuracy": float(np.mean(labels_ok)) if labels_ok else None, "spearman": float(rho)}
+    aggregator, predictor.aggregator = predictor.aggregator, None  # the rows are the same; only aggregation differs
+    dyads = article_dyads(predictor, articles)
+    predictor.aggregator = aggregator
+    out = {"articles": len(articles), "rule": article_metrics(dyads)}
+    if aggregator is not None:
+        out["learned"] = article_metrics(dyads, aggregator)
+    return out
 
 
 def name_bias(predictor: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -225,6 +218,11 @@ def report(results: dict[str, Any]) -> str:
         lines += [f"| {k} | {_fmt(v['precision'])} | {_fmt(v['recall'])} | {_fmt(v['f1'])} | {v['support']} |"
                   for k, v in model["per_class"].items()]
         lines += ["", "```", confusion_text(model["confusion_matrix"]), "```", ""]
+        if "by_genre" in res:
+            lines += ["By genre (geostance):", "", "| genre | pairs | accuracy | macro-F1 | neutral recall |", "|---|---|---|---|---|"]
+            lines += [f"| {g} | {m['n']} | {_fmt(m['accuracy'])} | {_fmt(m['macro_f1'])} | {_fmt(m['neutral_recall'])} |"
+                      for g, m in res["by_genre"].items()]
+            lines.append("")
     for key, title in (("articles", "Article level"), ("name_bias", "Name bias (name-swap set)")):
         if key in results:
             lines += [f"## {title}", "", "```", json.dumps(results[key], indent=2), "```", ""]
@@ -266,6 +264,14 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
                  "systems": {"geostance": score_set(gold, probs)}}
         for sys_name, predict in systems.items():
             entry["systems"][sys_name] = score_set(gold, predict(usable))
+        genres = sorted({r.get("genre") for r in usable} - {None})
+        if len(genres) > 1:  # corpus files: the model per genre (v1 composed wire copy, v2 genres, contrast sets)
+            entry["by_genre"] = {}
+            for g in genres:
+                idx = [i for i, r in enumerate(usable) if r.get("genre") == g]
+                m = score_set([gold[i] for i in idx], probs[idx])
+                entry["by_genre"][g] = {"n": len(idx), "macro_f1": m["macro_f1"], "accuracy": m["accuracy"],
+                                        "neutral_recall": m["per_class"]["neutral"]["recall"]}
         plot_confusion(entry["systems"]["geostance"]["confusion_matrix"], name, out_dir / f"confusion_{name}.png")
         plot_reliability(probs, gold, name, out_dir / f"reliability_{name}.png")
         results["sets"][name] = entry

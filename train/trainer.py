@@ -22,8 +22,9 @@ from infer.config import to_dict
 from infer.model import build_model, collate, levitated_ids, resolve_device, save_checkpoint
 from infer.predictor import SentenceJob, StancePredictor, featurize_jobs
 from infer.schema import LABEL2ID
+from train.aggregator import article_dyads, article_metrics, fit_aggregator
 from train.config import TrainConfig
-from train.data import read_pairs
+from train.data import read_articles, read_pairs
 from train.metrics import classification_metrics, fit_temperature
 
 
@@ -54,6 +55,24 @@ def sentence_jobs(rows: list[dict[str, Any]], finder: ActorFinder) -> tuple[list
         jobs[key][2].append((r["source"], r["target"]))
         members[key].append(i)
     return list(jobs.values()), [i for key in jobs for i in members[key]]
+
+
+def stance_loss(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor | None = None,
+                focal_gamma: float = 0.0) -> torch.Tensor:
+    """Cross-entropy over pairs, optionally class-weighted and focal (``(1 - p_true) ** gamma``).
+
+    >>> logits = torch.tensor([[4.0, 0.0, 0.0], [0.0, 0.0, 4.0]])
+    >>> labels = torch.tensor([0, 0])
+    >>> bool(stance_loss(logits, labels, focal_gamma=2.0) < stance_loss(logits, labels))
+    True
+    """
+    nll = torch.nn.functional.cross_entropy(logits, labels, weight=weight, reduction="none")
+    if focal_gamma > 0:
+        p_true = torch.softmax(logits, dim=-1).gather(1, labels[:, None]).squeeze(1)
+        nll = nll * (1.0 - p_true).pow(focal_gamma)
+    if weight is not None:
+        return nll.sum() / weight[labels].sum()
+    return nll.mean()
 
 
 def length_grouped_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -104,6 +123,10 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     )
     lengths = [len(f["input_ids"]) + 2 * len(f["pairs"]) for f in features]
     levitate = levitated_ids(tokenizer, cfg.model.pair_encoding)
+    class_weight = None
+    if cfg.training.class_weights == "balanced":
+        counts = np.bincount([LABEL2ID[r["label"]] for r in train_rows], minlength=len(LABEL2ID))
+        class_weight = torch.tensor(len(train_rows) / (len(LABEL2ID) * np.maximum(counts, 1)), dtype=torch.float32, device=device)
     # bf16 autocast on a GPU; the CPU path runs in fp32 as before.
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else contextlib.nullcontext()
     rng = random.Random(cfg.training.seed)
@@ -131,7 +154,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
             labels = batch.pop("labels")
             with autocast:
                 logits = model(**batch)
-            loss = torch.nn.functional.cross_entropy(logits.float(), labels)
+            loss = stance_loss(logits.float(), labels, class_weight, cfg.training.focal_gamma)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -161,14 +184,24 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     predictor.temperature = 1.0
     _, dev_probs = evaluate(predictor, dev_rows)
     predictor.temperature = fit_temperature(dev_probs, [LABEL2ID[r["label"]] for r in dev_rows])
+    article_metrics_: dict[str, Any] = {}
+    if cfg.data.articles:
+        # The article aggregator is fitted on dev articles only; test articles are scored once, below.
+        articles = read_articles(cfg.data.articles)
+        dev_dyads = article_dyads(predictor, [a for a in articles if a["split"] == "dev"])
+        predictor.aggregator = fit_aggregator(dev_dyads)
+        test_dyads = article_dyads(predictor, [a for a in articles if a["split"] == "test"])
+        article_metrics_ = {"articles_dev": article_metrics(dev_dyads, predictor.aggregator),
+                            "articles_test": {"rule": article_metrics(test_dyads), "learned": article_metrics(test_dyads, predictor.aggregator)}}
     save_checkpoint(cfg.training.output_dir, model, tokenizer, cfg.model.max_length, to_dict(cfg), aliases,
-                    temperature=predictor.temperature)
+                    temperature=predictor.temperature,
+                    aggregator=predictor.aggregator.to_dict() if predictor.aggregator else None)
     dev_metrics, _ = evaluate(predictor, dev_rows)
     metrics: dict[str, Any] = {
         "temperature": predictor.temperature, "best_epoch": best_epoch, "steps": step, "train_examples": len(train_rows),
         "train_seconds": round(train_seconds, 1),
         "train_examples_per_second": round(step * cfg.training.batch_size / max(train_seconds, 1e-9), 2),
-        "history": history, "dev": dev_metrics,
+        "history": history, "dev": dev_metrics, **article_metrics_,
     }
     if test_rows:
         metrics["test"], _ = evaluate(predictor, test_rows)

@@ -17,8 +17,10 @@ def predictor(any_checkpoint: Path) -> StancePredictor:
 
 
 def test_checkpoint_describes_itself(any_checkpoint: Path) -> None:
-    for name in ("model.safetensors", "config.json", "geostance.json", "aliases.yaml", "metrics.json", "tokenizer.json"):
+    for name in ("model.safetensors", "config.json", "geostance.json", "aliases.yaml", "metrics.json", "tokenizer.json", "README.md"):
         assert (any_checkpoint / name).is_file(), name
+    card = (any_checkpoint / "README.md").read_text()
+    assert "| corpus test |" in card and "Intended use and limits" in card
     meta = json.loads((any_checkpoint / "geostance.json").read_text())
     assert meta["labels"] == LABELS
     strategy = meta["config"]["model"]["pair_encoding"]

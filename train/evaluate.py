@@ -282,6 +282,11 @@ def run(checkpoint: str, data: list[str], out: str, train: str, dev: str, articl
         results["name_bias"] = name_bias(predictor, read_rows(name_swap))
     (out_dir / "metrics.json").write_text(json.dumps(results, indent=2))
     (out_dir / "report.md").write_text(report(results))
+    if backend == "torch" and not int8:  # the checkpoint's own card shows its real-text results
+        from infer.model_card import write_model_card
+
+        Path(checkpoint, "evaluation.json").write_text(json.dumps(results, indent=2))
+        write_model_card(checkpoint)
     return results
 
 

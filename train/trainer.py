@@ -20,6 +20,7 @@ from transformers import get_linear_schedule_with_warmup
 from infer.actors import ActorFinder
 from infer.config import to_dict
 from infer.model import build_model, collate, levitated_ids, resolve_device, save_checkpoint
+from infer.model_card import write_model_card
 from infer.predictor import SentenceJob, StancePredictor, featurize_jobs
 from infer.schema import LABEL2ID
 from train.aggregator import article_dyads, article_metrics, fit_aggregator
@@ -206,4 +207,5 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     if test_rows:
         metrics["test"], _ = evaluate(predictor, test_rows)
     Path(cfg.training.output_dir, "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_model_card(cfg.training.output_dir)
     return metrics

@@ -31,31 +31,53 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, type=kind, default=f.default, help=f"{docs.get(f.name)} (default: %(default)s)")
 
 
-def run_pairs(checkpoint: str, input_path: str, output: str, batch_size: int = 32, threads: int | None = None) -> int:
-    """Add label, score and the three probabilities to given (text, source, target) rows."""
-    from infer.batch_io import read_table, write_table
+def run_pairs(checkpoint: str, input_path: str, output: str, batch_size: int = 32, threads: int | None = None,
+              on_error: str = "skip") -> dict[str, int]:
+    """Add label (``label_pred`` when the rows carry a gold ``label``), score and the three
+    probabilities to given (text, source, target) rows.
+
+    Every input row gets an output row with a ``status`` (``ok`` or ``error``). A bad row (a missing
+    field, an actor the finder cannot place in the text) is named by file, line and field: with
+    ``on_error="fail"`` it stops the run, with ``skip`` it is written to the errors file beside the
+    output and its output row carries the reason.
+    """
+    from infer.batch import output_paths
+    from infer.batch_io import InputError, RowError, _raw_rows, write_table
     from infer.predictor import StancePredictor
 
-    rows = read_table(input_path)
-    for i, row in enumerate(rows, 1):
-        for key in ("text", "source", "target"):
-            if not isinstance(row.get(key), str) or not row[key]:
-                raise ValueError(f"{input_path}:{i}: field {key!r}: missing or not a string")
     predictor = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads)
-    try:
-        preds = predictor.predict_pairs([(r["text"], r["source"], r["target"]) for r in rows])
-    except ValueError as e:  # "row N: actor X not found": point at the file line
-        msg = str(e)
-        if msg.startswith("row "):
-            n = int(msg.split()[1].rstrip(":"))
-            msg = f"{input_path}:{n + 1}: field 'source'/'target': " + msg.split(":", 1)[1].strip()
-        raise ValueError(msg) from None
-    out = [{**r, "label_pred": p.label, "score": p.score, "p_conflictual": p.probs[0], "p_neutral": p.probs[1],
-            "p_cooperative": p.probs[2]} if "label" in r else
-           {**r, "label": p.label, "score": p.score, "p_conflictual": p.probs[0], "p_neutral": p.probs[1],
-            "p_cooperative": p.probs[2]} for r, p in zip(rows, preds)]
-    write_table(out, output)
-    return len(out)
+    rows: list[dict] = []
+    good: list[int] = []
+    errors: list[RowError] = []
+    for line, row in _raw_rows(input_path):
+        err = row if isinstance(row, RowError) else None
+        if err is None:
+            missing = [k for k in ("text", "source", "target") if not isinstance(row.get(k), str) or not row[k]]
+            if missing:
+                err = RowError(input_path, line, missing[0], "missing or not a non-empty string")
+            else:
+                found = {a.code for a in predictor.finder.find(row["text"])}
+                absent = [k for k in ("source", "target") if row[k] not in found]
+                if absent:
+                    err = RowError(input_path, line, absent[0], f"actor {row[absent[0]]!r} not found in the text by the actor finder")
+        if err is not None:
+            if on_error == "fail":
+                raise InputError(str(err))
+            errors.append(err)
+            rows.append({**(row if isinstance(row, dict) else {}), "line": line, "status": "error", "error": str(err)})
+            continue
+        good.append(len(rows))
+        rows.append({**row, "line": line, "status": "ok", "error": None})
+    preds = predictor.predict_pairs([(rows[i]["text"], rows[i]["source"], rows[i]["target"]) for i in good])
+    for i, p in zip(good, preds, strict=True):
+        key = "label_pred" if "label" in rows[i] else "label"
+        rows[i].update({key: p.label, "score": p.score, "p_conflictual": p.probs[0], "p_neutral": p.probs[1],
+                        "p_cooperative": p.probs[2]})
+    write_table(rows, output)
+    with open(output_paths(output)["errors"], "w", encoding="utf-8") as f:
+        for e in errors:
+            f.write(json.dumps({"line": e.line, "field": e.field, "error": str(e)}, ensure_ascii=False) + "\n")
+    return {"rows": len(rows), "ok": len(good), "error": len(errors)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--output", required=True, help="output file; format by extension")
         parser.add_argument("--batch-size", type=int, default=32)
         parser.add_argument("--threads", type=int, default=None)
+        parser.add_argument("--on-error", choices=["fail", "skip"], default="skip",
+                            help="bad rows: stop with file, line and field (fail) or record them and go on (default: %(default)s)")
         args = parser.parse_args(argv[1:])
-        n = run_pairs(args.checkpoint, args.input, args.output, args.batch_size, args.threads)
-        print(json.dumps({"pairs": n, "output": args.output}))
+        summary = run_pairs(args.checkpoint, args.input, args.output, args.batch_size, args.threads, args.on_error)
+        print(json.dumps({**summary, "output": args.output}))
         return 0
     parser = argparse.ArgumentParser(
         prog="python -m infer", description="Stance of every directed country dyad in a file of news articles. "

@@ -233,7 +233,7 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
                 good = [c for c in chunk if isinstance(c, Article)]
                 results = predictor.predict_article([article_text(a) for a in good]) if good else []
                 tables: dict[str, list[dict]] = {"sentences": [], "articles": [], "status": []}
-                by_line = {a.line: (a, r) for a, r in zip(good, results)}
+                by_line = {a.line: (a, r) for a, r in zip(good, results, strict=True)}
                 for item in chunk:  # keep input order
                     if isinstance(item, RowError):
                         art, stat = error_rows(item)

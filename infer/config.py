@@ -153,7 +153,7 @@ def field_help(cls: type) -> str:
     tree = ast.parse(source)
     docs: dict[str, str] = {}
     body = tree.body[0].body  # type: ignore[attr-defined]
-    for node, nxt in zip(body, body[1:] + [None]):
+    for node, nxt in zip(body, body[1:] + [None], strict=True):
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             if isinstance(nxt, ast.Expr) and isinstance(getattr(nxt, "value", None), ast.Constant):
                 docs[node.target.id] = str(nxt.value.value).strip()

@@ -36,7 +36,7 @@ class PredictBatch:
         good = [a for a in articles if a is not None]
         results = iter(self.predictor.predict_article([article_text(a) for a in good]) if good else [])
         out: dict[str, list[str]] = {"article_id": [], "sentences": [], "articles": [], "status": []}
-        for r, article in zip(rows, articles):
+        for r, article in zip(rows, articles, strict=True):
             if article is None:
                 sents, arts, status = [], [{"article_id": r["id"], "status": "error"}], {
                     "article_id": r["id"], "line": int(r["line"]), "status": "error", "error": r["error"]}

@@ -67,8 +67,8 @@ def test_bad_rows_are_recorded_not_dropped(tiny_checkpoint: Path, tmp_path: Path
     assert len(status) == len(BAD_LINES)  # one status row per input row
     errors = [json.loads(line) for line in paths["errors"].open()]
     expected = [(i + 1, msg) for i, (_, msg) in enumerate(BAD_LINES) if msg]
-    assert [(e["line"], e["error"]) for e in errors] == [(line, e["error"]) for line, e in zip([x for x, _ in expected], errors)]
-    for (line, msg), err in zip(expected, errors):
+    assert [(e["line"], e["error"]) for e in errors] == [(line, e["error"]) for line, e in zip([x for x, _ in expected], errors, strict=True)]
+    for (line, msg), err in zip(expected, errors, strict=True):
         assert err["error"].startswith(f"{inp}:{line}: field"), err
         assert msg in err["error"], (msg, err)
     assert summary["error"] == len(expected) and summary["ok"] == 2

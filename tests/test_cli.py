@@ -59,11 +59,31 @@ def test_infer_pairs_in_process(tiny_checkpoint: Path, tmp_path: Path) -> None:
         assert -1 <= r["score"] <= 1 and abs(r["p_conflictual"] + r["p_neutral"] + r["p_cooperative"] - 1) < 1e-4
 
 
-def test_infer_pairs_bad_row_names_line(tiny_checkpoint: Path, tmp_path: Path) -> None:
+def test_infer_pairs_bad_row_fails_with_its_line(tiny_checkpoint: Path, tmp_path: Path) -> None:
     from infer.__main__ import main
 
-    inp = tmp_path / "pairs.jsonl"
-    inp.write_text(json.dumps({"text": "Russia invaded Ukraine.", "source": "RUS", "target": "UKR"}) + "\n"
+    inp = tmp_path / "pairs.jsonl"  # a blank line before the bad row: line numbers count file lines
+    inp.write_text(json.dumps({"text": "Russia invaded Ukraine.", "source": "RUS", "target": "UKR"}) + "\n\n"
                    + json.dumps({"text": "Russia invaded Ukraine.", "source": "FRA", "target": "UKR"}) + "\n")
-    with pytest.raises(ValueError, match=r"pairs.jsonl:2: field 'source'/'target'"):
-        main(["pairs", "--checkpoint", str(tiny_checkpoint), "--input", str(inp), "--output", str(tmp_path / "o.jsonl")])
+    with pytest.raises(ValueError, match=r"pairs.jsonl:3: field 'source': actor 'FRA' not found"):
+        main(["pairs", "--checkpoint", str(tiny_checkpoint), "--input", str(inp), "--output", str(tmp_path / "o.jsonl"),
+              "--on-error", "fail"])
+
+
+def test_infer_pairs_skips_bad_rows_and_keeps_every_row(tiny_checkpoint: Path, tmp_path: Path, capsys) -> None:
+    from infer.__main__ import main
+    from infer.batch_io import read_table
+
+    inp = tmp_path / "pairs.csv"  # CSV: the header is line 1, the first row line 2
+    inp.write_text("text,source,target\n"
+                   "His administration rejected the plan.,USA,CHN\n"
+                   "Russia invaded Ukraine.,RUS,UKR\n"
+                   ",RUS,UKR\n")
+    out = tmp_path / "o.jsonl"
+    assert main(["pairs", "--checkpoint", str(tiny_checkpoint), "--input", str(inp), "--output", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["error"] == 2
+    rows = read_table(out)
+    assert [(r["line"], r["status"]) for r in rows] == [(2, "error"), (3, "ok"), (4, "error")]
+    assert "pairs.csv:2: field 'source'" in rows[0]["error"] and rows[1]["label"] in ("conflictual", "neutral", "cooperative")
+    errors = [json.loads(line) for line in (tmp_path / "o.errors.jsonl").read_text().splitlines()]
+    assert [(e["line"], e["field"]) for e in errors] == [(2, "source"), (4, "text")]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from infer.predictor import ArticleResult, StancePredictor
 from infer.schema import LABELS
@@ -138,8 +140,8 @@ def test_batching_does_not_change_predictions(any_checkpoint: Path) -> None:
     texts = ["Russia invaded Ukraine on Tuesday after weeks of talks.", "China met India.", "Japan praised France."]
     small = StancePredictor.from_pretrained(any_checkpoint, batch_size=1, device="cpu").predict_sentences(texts)
     big = StancePredictor.from_pretrained(any_checkpoint, batch_size=64, device="cpu").predict_sentences(texts)
-    for a, b in zip(small, big):
-        for p, q in zip(a, b):
+    for a, b in zip(small, big, strict=True):
+        for p, q in zip(a, b, strict=True):
             assert p.probs == pytest.approx(q.probs, abs=1e-4)
 
 
@@ -157,16 +159,16 @@ def test_onnx_backend_matches_torch(any_checkpoint: Path, tmp_path: Path) -> Non
     texts = ["Russia invaded Ukraine.", "China, India and Japan met in Tokyo on Tuesday."]
     ref = StancePredictor.from_pretrained(ckpt, device="cpu").predict_sentences(texts)
     onnx = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=False).predict_sentences(texts)
-    for a, b in zip(ref, onnx):
-        for p, q in zip(a, b):
+    for a, b in zip(ref, onnx, strict=True):
+        for p, q in zip(a, b, strict=True):
             assert (p.source, p.target) == (q.source, q.target)
             assert p.probs == pytest.approx(q.probs, abs=1e-4)
     q8 = StancePredictor.from_pretrained(ckpt, backend="onnx", int8=True).predict_sentences(texts)
     assert [len(x) for x in q8] == [2, 6]
     assert len(list(ckpt.glob("model.*.int8.onnx"))) == 1
     # int8 stays close to fp32: every probability within 0.1 on this fixed set
-    for a, b in zip(ref, q8):
-        for p, q in zip(a, b):
+    for a, b in zip(ref, q8, strict=True):
+        for p, q in zip(a, b, strict=True):
             assert p.probs == pytest.approx(q.probs, abs=0.1)
 
 
@@ -198,8 +200,33 @@ def test_onnx_export_follows_rewritten_weights(tiny_checkpoint: Path, tmp_path: 
 
 def test_checkpoint_is_calibrated_on_dev(tiny_checkpoint: Path) -> None:
     meta = json.loads((tiny_checkpoint / "geostance.json").read_text())
-    assert 0.25 <= meta["temperature"] <= 10.0
     assert json.loads((tiny_checkpoint / "metrics.json").read_text())["temperature"] == meta["temperature"]
+    # The fitted temperature must not raise the dev negative log-likelihood above the uncalibrated one.
+    from infer.schema import LABEL2ID
+    from tests.conftest import PAIR_ROWS
+
+    p = StancePredictor.from_pretrained(tiny_checkpoint, device="cpu")
+    gold = np.array([LABEL2ID[label] for *_, label in PAIR_ROWS])
+
+    def dev_nll(temperature: float) -> float:
+        p.temperature = temperature
+        probs = np.array([x.probs for x in p.predict_pairs([(t, s, g) for t, s, g, _ in PAIR_ROWS])])
+        return float(-np.log(probs[np.arange(len(gold)), gold]).mean())
+
+    assert dev_nll(meta["temperature"]) <= dev_nll(1.0) + 1e-6
+    assert meta["temperature"] != 1.0 or dev_nll(1.0) <= dev_nll(2.0)
+
+
+def test_training_is_deterministic_for_a_seed(tiny_encoder: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    from tests.conftest import train_tiny
+
+    first = load_file(str(train_tiny(tmp_path / "a", tiny_encoder) / "model.safetensors"))
+    second = load_file(str(train_tiny(tmp_path / "b", tiny_encoder) / "model.safetensors"))
+    assert first.keys() == second.keys()
+    for k in first:
+        assert torch.equal(first[k], second[k]), k
 
 
 def test_appended_encoding_round_trip(tiny_encoder: Path, tmp_path: Path) -> None:

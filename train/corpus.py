@@ -54,7 +54,7 @@ def near_duplicates(texts_a: list[str], texts_b: list[str], threshold: float = N
 
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=_norm).fit(texts_a + texts_b)
     sims = (vec.transform(texts_a) @ vec.transform(texts_b).T).tocoo()
-    return sorted((int(i), int(j), round(float(v), 4)) for i, j, v in zip(sims.row, sims.col, sims.data) if v >= threshold)
+    return sorted((int(i), int(j), round(float(v), 4)) for i, j, v in zip(sims.row, sims.col, sims.data, strict=True) if v >= threshold)
 
 
 def load_raw(raw_dir: Path = RAW) -> list[dict[str, Any]]:
@@ -412,8 +412,8 @@ def agreement(path: Path = Path("data/agreement/double_annotation.jsonl")) -> di
     rows = [json.loads(line) for line in open(path, encoding="utf-8")]
     a, b = [r["label_first"] for r in rows], [r["label_second"] for r in rows]
     return {"pairs": len(rows), "cohen_kappa": round(float(cohen_kappa_score(a, b, labels=LABELS)), 4),
-            "raw_agreement": round(sum(x == y for x, y in zip(a, b)) / len(rows), 4),
-            "disagreements": sum(x != y for x, y in zip(a, b)),
+            "raw_agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(rows), 4),
+            "disagreements": sum(x != y for x, y in zip(a, b, strict=True)),
             "gold_changed_by_adjudication": sum(r["label_adjudicated"] != r["label_first"] for r in rows)}
 
 

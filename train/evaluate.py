@@ -147,7 +147,7 @@ def name_bias(predictor: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
     gold = [r["label"] for r in rows]
     f_orig = classification_metrics(gold, [p.label for p in orig])["macro_f1"]
     f_swap = classification_metrics(gold, [p.label for p in swap])["macro_f1"]
-    return {"pairs": len(rows), "consistency": float(np.mean([a.label == b.label for a, b in zip(orig, swap)])),
+    return {"pairs": len(rows), "consistency": float(np.mean([a.label == b.label for a, b in zip(orig, swap, strict=True)])),
             "macro_f1_original": f_orig, "macro_f1_swapped": f_swap, "macro_f1_gap": f_orig - f_swap}
 
 
@@ -183,7 +183,7 @@ def plot_reliability(probs: np.ndarray, gold: list[str], title: str, path: Path,
     correct = probs.argmax(axis=1) == np.array([LABEL2ID[g] for g in gold])
     edges = np.linspace(0, 1, n_bins + 1)
     mids, accs = [], []
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         sel = (conf > lo) & (conf <= hi)
         if sel.any():
             mids.append(conf[sel].mean())

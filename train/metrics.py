@@ -59,7 +59,7 @@ def confusion_text(matrix: list[list[int]], labels: Sequence[str] = LABELS) -> s
     """The confusion matrix as an aligned text table (rows gold, columns predicted)."""
     width = max(len(x) for x in labels) + 2
     head = "gold \\ pred".ljust(width) + "".join(label[:11].rjust(13) for label in labels)
-    rows = [label.ljust(width) + "".join(str(v).rjust(13) for v in row) for label, row in zip(labels, matrix)]
+    rows = [label.ljust(width) + "".join(str(v).rjust(13) for v in row) for label, row in zip(labels, matrix, strict=True)]
     return "\n".join([head, *rows])
 
 

@@ -27,7 +27,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             choices = {"on_error": ["fail", "skip"], "engine": ["local", "ray"], "backend": ["torch", "onnx"]}[f.name]
             parser.add_argument(flag, choices=choices, default=f.default, help=docs.get(f.name) + " (default: %(default)s)")
         else:
-            kind = int if f.name in ("batch_size", "chunk_size", "threads") else str
+            kind = int if f.name in ("batch_size", "chunk_size", "threads", "ray_workers", "max_actors_per_sentence") else str
             parser.add_argument(flag, type=kind, default=f.default, help=f"{docs.get(f.name)} (default: %(default)s)")
 
 

@@ -23,6 +23,16 @@ Known traps and how they are handled (each has a test in ``tests/test_actors.py`
   "Congo-Brazzaville", "Republic of the Congo" and "Brazzaville" mean COG.
 - Lower-case "turkey" (the bird) never matches, because matching is case-sensitive. A sentence
   starting with "Turkey" the food is a documented false positive.
+- Family and namesakes: "Trump" after Ivanka, Melania, Barron, Lara, Eric or Tiffany, and the bare US
+  surnames "Bush", "Clinton", "Kerry" after a given name other than the politician's own ("Jeb Bush",
+  "Chelsea Clinton", "Kate Bush") or before a surname ("Kerry Packer") are people, not the state.
+- Any country surface right after an honorific ("Mr. French", "Capt. Jan Jordan" counts "Capt." as
+  part of a name, not a sentence end) is a person's name.
+- "Georgia" before "election", "runoff", "primary" or "special election" is the US state.
+
+Leaders may be recorded with their terms (``{name: ..., since: YEAR, until: YEAR}`` in the alias
+table). The finder does not filter by date: a former leader named in a sentence still names that
+country, as event coders do; the terms are kept for users who filter rows by article date.
 """
 
 from __future__ import annotations
@@ -58,15 +68,24 @@ _NOT_A_SURNAME = (
     "On|In|At|And|Or|But|The|Today|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 )
 # Country names that are also given names or US states: vetoed by their immediate context.
-_PERSON_LIKE = {"Jordan", "Chad", "Georgia", "Washington"}
+_PERSON_LIKE = {"Jordan", "Chad", "Georgia", "Washington", "Kerry"}
 _GIVEN_NAME_BEFORE = re.compile(r"(?:^|[^\w.])([A-Z][a-z]+) $")
 _SURNAME_AFTER = re.compile(rf"^ (?!(?:{_NOT_A_SURNAME})\b)[A-Z][a-z]+")
 _US_STATE_CONTEXT = re.compile(
     r"(?:Atlanta|Savannah|Augusta|Athens|Macon), $|state of $|U\.S\. state of $"
 )
-_US_STATE_AFTER = re.compile(r"^(?:'s)? (?:governor|state|senator|legislature|Republicans|Democrats|voters)\b")
+_US_STATE_AFTER = re.compile(r"^(?:'s)? (?:governor|state|senator|legislature|Republicans|Democrats|voters|election|"
+                             r"elections|runoff|runoffs|primary|special election|Senate race)\b")
+# Honorifics before a surface make it a person's name ("Mr. French"); "Capt." etc. are no sentence end.
+_HONORIFIC_BEFORE = re.compile(r"(?:^|\W)(?:Mr|Mrs|Ms|Mx|Dr|Capt|Sen|Rep|Gen|Col|Lt|Sgt|Prof|Gov|Rev)\.? $")
+_ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "Capt.", "Sen.", "Rep.", "Gen.", "Col.", "Lt.", "Sgt.", "Prof.", "Gov.", "Rev.", "St.")
+# Surnames that also belong to relatives or namesakes: vetoed after a given name not in the set.
+_FAMILY_SURNAMES = {"Trump": {"Donald"}, "Bush": {"George", "W.", "H.W.", "H. W."}, "Clinton": {"Bill", "Hillary"},
+                    "Kerry": {"John"}}
+_LEADER_TITLES = {"President", "Secretary", "Senator", "Governor", "Former", "State", "Mr", "Mrs", "Ms", *_ABBREVIATIONS}
 _GIVEN_NAMES = {"Michael", "George", "Denzel", "Booker", "Martha", "Isaiah", "Eddie", "Vernon", "Kerry", "Grover"}
-_SENTENCE_START_WORDS = {"In", "On", "At", "From", "When", "While", "And", "But", "Both", "Then", "Meanwhile"}
+_SENTENCE_START_WORDS = {"In", "On", "At", "From", "When", "While", "And", "But", "Both", "Then", "Meanwhile", "Later",
+                         "Earlier", "Today", "Yesterday", "After", "Before", "As", "If", "Since", "Though", "Although"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,9 @@ class ActorFinder:
     """
 
     def __init__(self, table: dict, include_organisations: bool = True) -> None:
+        self.leader_terms: dict[str, tuple[int | None, int | None]] = {}
+        """Leader surface -> (since, until) years, where the alias table records a term."""
+        table = self._normalise(table)
         self.table = table
         self._prefixes: dict[str, str] = {}
         self.include_organisations = include_organisations
@@ -125,6 +147,23 @@ class ActorFinder:
         self._prefix = re.compile(
             r"(?<![\w-])(" + "|".join(re.escape(p) for p in sorted(self._prefixes, key=len, reverse=True)) + r")-(?=\w)"
         ) if self._prefixes else None
+
+    def _normalise(self, table: dict) -> dict:
+        """The table with every leader as a plain string; ``{name, since, until}`` entries keep their
+        term in :attr:`leader_terms` (recorded, not used to filter: see the module docstring)."""
+        out = {section: dict(entries or {}) for section, entries in table.items()}
+        for section in ("countries", "organisations"):
+            for code, entry in out.get(section, {}).items():
+                names = []
+                for leader in (entry or {}).get("leaders") or []:
+                    if isinstance(leader, dict):
+                        if "name" not in leader:
+                            raise ValueError(f"alias table: {section}.{code}.leaders: an entry without 'name': {leader}")
+                        self.leader_terms[str(leader["name"])] = (leader.get("since"), leader.get("until"))
+                        leader = leader["name"]
+                    names.append(str(leader))
+                out[section][code] = {**(entry or {}), "leaders": names}
+        return out
 
     @property
     def prefixes(self) -> dict[str, str]:
@@ -171,7 +210,7 @@ class ActorFinder:
         for m in self._pattern.finditer(text):
             entry = self.surfaces[m.group(0)]
             covered.append(m.span())
-            if entry.code is None or self._vetoed(text, m.start(), m.end()):
+            if entry.code is None or self._vetoed(text, m.start(), m.end(), entry.kind):
                 continue
             found.setdefault(entry.code, []).append(Mention(m.start(), m.end(), m.group(0), entry.kind))
         if self._prefix is not None:
@@ -184,9 +223,21 @@ class ActorFinder:
         return sorted(actors, key=lambda a: a.mentions[0].start)
 
     @staticmethod
-    def _vetoed(text: str, start: int, end: int) -> bool:
+    def _vetoed(text: str, start: int, end: int, kind: MentionKind = MentionKind.NAME) -> bool:
         """True when context shows a person's name or a US state, not a country."""
         surface = text[start:end]
+        before = text[max(0, start - 40):start]
+        if kind is not MentionKind.LEADER and _HONORIFIC_BEFORE.search(before):
+            return True  # "Mr. French", "Dr. Jordan" ("Mr. Trump" is the leader)
+        if surface.endswith("Trump") and text[end:end + 4] == " Jr.":
+            return True
+        if surface in _FAMILY_SURNAMES:
+            given = re.search(r"([A-Z][\w.]*(?: [A-Z]\.)?) $", before)
+            word = given.group(1) if given else None
+            if word and word not in _FAMILY_SURNAMES[surface] and word not in _LEADER_TITLES and word not in _SENTENCE_START_WORDS:
+                return True  # "Ivanka Trump", "Jeb Bush", "Chelsea Clinton", "Kate Bush"
+        if surface == "Kerry" and before.endswith("County "):
+            return True
         if surface not in _PERSON_LIKE:
             return False
         before, after = text[max(0, start - 40):start], text[end:end + 40]
@@ -206,8 +257,11 @@ class ActorFinder:
 
 
 def _is_sentence_start(text: str, pos: int) -> bool:
-    """True if ``pos`` is the start of the text or follows sentence-final punctuation."""
+    """True if ``pos`` is the start of the text or follows sentence-final punctuation (an abbreviation
+    such as "Capt." or "Dr." is no sentence end)."""
     head = text[:pos].rstrip()
+    if head.endswith(_ABBREVIATIONS):
+        return False
     return not head or head[-1] in ".!?\"'”’:;—-"
 
 

@@ -74,6 +74,9 @@ class InferConfig:
     """Run here (local) or on a Ray cluster (ray, needs geostance[ray])."""
     ray_address: str | None = None
     """Ray cluster address for engine ray (null starts a local Ray)."""
+    ray_workers: int = 1
+    """Engine ray: the predictor actor pool grows from one actor to this many, each reserving
+    ``threads`` CPUs (default 1). The Ray engine recomputes everything on a rerun (no resume)."""
     max_actors_per_sentence: int | None = None
     """Score pairs among at most this many actors per sentence (first mentioned first); the rest are
     listed in the sentence rows (skipped_actors) and counted in the status rows. Null: the checkpoint's."""
@@ -83,8 +86,8 @@ class InferConfig:
     """Print the article-level directed dyad table when done."""
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1 or self.chunk_size < 1:
-            raise ValueError("batch_size and chunk_size must be at least 1")
+        if self.batch_size < 1 or self.chunk_size < 1 or self.ray_workers < 1:
+            raise ValueError("batch_size, chunk_size and ray_workers must be at least 1")
 
 
 def output_paths(output: str) -> dict[str, Path]:

@@ -7,6 +7,11 @@ callable class that loads the checkpoint once per Ray actor. The three outputs (
 sentence rows, one status row per article) are Parquet datasets (directories) named like the local
 outputs. On a cluster the output path must be storage every node can reach. Needs
 ``pip install geostance[ray]``.
+
+The predictors run in an actor pool of 1 to ``ray_workers`` actors (``ActorPoolStrategy``), each
+reserving ``threads`` CPUs, with torch set to the same number of threads. Unlike the local engine,
+the Ray engine does not resume: a rerun recomputes every article (the driver's input check and
+``on_error fail`` behave as locally).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from infer.batch import ARTICLE_SCHEMA, SENTENCE_SCHEMA, STATUS_SCHEMA, InferConfig, article_rows, article_text, output_paths
-from infer.batch_io import Article, RowError, read_articles
+from infer.batch_io import Article, InputError, RowError, read_articles
 
 
 class PredictBatch:
@@ -58,8 +63,9 @@ def _explode(kind: str, schema: Any):  # noqa: ANN202 - a Ray flat_map function
     return fn
 
 
-def stage_input(path: str, staging: Path, shard_rows: int = 10_000) -> int:
-    """Check every input row on the driver and write them, errors included, as Parquet shards."""
+def stage_input(path: str, staging: Path, shard_rows: int = 10_000, on_error: str = "skip") -> int:
+    """Check every input row on the driver and write them, errors included, as Parquet shards
+    (``on_error="fail"``: stop at the first bad row, naming its file, line and field)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -76,6 +82,8 @@ def stage_input(path: str, staging: Path, shard_rows: int = 10_000) -> int:
         shard.clear()
 
     for item in read_articles(path):
+        if isinstance(item, RowError) and on_error == "fail":
+            raise InputError(str(item))
         if isinstance(item, RowError):
             rid = item.id if item.id is not None else f"(line {item.line})"
             shard.append({"line": item.line, "id": rid, "text": None, "title": None, "date": None, "error": str(item)})
@@ -102,19 +110,22 @@ def run(cfg: InferConfig) -> dict[str, Any]:
     load_checkpoint(cfg.checkpoint)  # a bad checkpoint fails here, before any cluster work
     paths = output_paths(cfg.output)
     staging = paths["parts"].with_name(paths["parts"].name + ".ray-input")
-    n_rows = stage_input(cfg.input, staging)
+    n_rows = stage_input(cfg.input, staging, on_error=cfg.on_error)
+    threads = cfg.threads or 1
     if not ray.is_initialized():
-        # Locally, Ray's CPUs are scheduling slots: enough for the reader tasks beside the predictor actor.
+        # Locally, Ray's CPUs are scheduling slots: one set of threads per predictor actor, and one
+        # more slot for the reader and writer tasks.
         ray.init(address=cfg.ray_address, include_dashboard=False, log_to_driver=False,
-                 **({} if cfg.ray_address else {"num_cpus": 4}))
+                 **({} if cfg.ray_address else {"num_cpus": cfg.ray_workers * threads + 1}))
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = cfg.progress
     out = {k: paths[k].with_suffix("") if paths[k].suffix else paths[k] for k in ("articles", "sentences", "status")}
     results = ray.data.read_parquet(str(staging)).map_batches(
-        PredictBatch, batch_size=cfg.chunk_size, batch_format="pandas", concurrency=1, num_cpus=1,
+        PredictBatch, batch_size=cfg.chunk_size, batch_format="pandas", num_cpus=threads,
+        compute=ray.data.ActorPoolStrategy(min_size=1, max_size=cfg.ray_workers),
         fn_constructor_kwargs={"checkpoint": str(Path(cfg.checkpoint).resolve()), "batch_size": cfg.batch_size,
-                               "threads": cfg.threads, "backend": cfg.backend, "int8": cfg.int8,
+                               "threads": threads, "backend": cfg.backend, "int8": cfg.int8,
                                "max_actors_per_sentence": cfg.max_actors_per_sentence}).materialize()
     for kind, schema in (("articles", ARTICLE_SCHEMA), ("sentences", SENTENCE_SCHEMA), ("status", STATUS_SCHEMA)):
         results.flat_map(_explode(kind, schema)).write_parquet(str(out[kind]))

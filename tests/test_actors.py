@@ -11,6 +11,39 @@ from infer.schema import MentionKind
 
 CASES = [
     # (text, expected codes in order of first mention)
+    # Leaders often in the news outside the G20 list, and title-gated short forms (issue 10).
+    ("Maduro accused Colombia of plotting.", ["VEN", "COL"]),
+    ("Duterte courted Beijing.", ["PHL", "CHN"]),
+    ("Mubarak met Sisi and Morsi.", ["EGY"]),
+    ("Saddam Hussein invaded Kuwait.", ["IRQ", "KWT"]),
+    ("Mahmoud Abbas spoke to Pope Francis.", ["PSE", "VAT"]),
+    ("Buhari thanked Gbagbo.", ["NGA", "CIV"]),
+    ("Alberto Fujimori fled to Japan.", ["PER", "JPN"]),
+    ("Fidel Castro and Raúl Castro met Putin.", ["CUB", "RUS"]),
+    ("Castro spoke.", []),  # bare "Castro", "Abbas", "Bashir" hit other people
+    ("Abbas and Bashir met.", []),
+    ("Bush met Putin, and Clinton and Kerry met Lavrov.", ["USA", "RUS"]),
+    ("Hillary criticised Moscow.", ["USA", "RUS"]),
+    ("Jeb Bush and Barbara Bush toured Mexico.", ["MEX"]),  # family given names are vetoed
+    ("Laura Bush and Chelsea Clinton visited Kenya.", ["KEN"]),
+    ("Mrs May met Mr Abe.", ["GBR", "JPN"]),
+    ("Prime Minister Abe greeted President Moon.", ["JPN", "KOR"]),
+    ("Chairman Kim warned Seoul, and leader Kim fired missiles.", ["PRK", "KOR"]),
+    ("May said nothing; Abe and Moon stayed home; Kim left.", []),  # the bare forms stay unmatched
+    ("The European Community and the EEC backed Greece.", ["EU", "GRC"]),
+    ("The European Economic Community imposed quotas.", ["EU"]),
+    ("Bosniaks accused Serbia.", ["BIH", "SRB"]),
+    # False positives the finder must not invent.
+    ("Ivanka Trump and Melania Trump visited Japan.", ["JPN"]),
+    ("Barron Trump and Lara Trump spoke.", []),
+    ("Donald Trump Jr. flew to Moscow.", ["RUS"]),
+    ("Mr. Trump met Kim Jong Un.", ["USA", "PRK"]),
+    ("Capt. Jan Jordan said Syria fired.", ["SYR"]),  # "Capt." is no sentence end
+    ("Dr. Chad Smith flew to Chad.", ["TCD"]),
+    ("The Georgia runoff drew comment from Russia.", ["RUS"]),
+    ("Georgia's special election was close.", []),
+    ("Mr. French told Iran to stop.", ["IRN"]),  # a demonym after an honorific is a surname
+    ("Ms. English and France agreed.", ["FRA"]),
     ("Russia invaded Ukraine.", ["RUS", "UKR"]),
     ("The US and China held talks.", ["USA", "CHN"]),
     ("The U.S. imposed sanctions.", ["USA"]),
@@ -112,3 +145,13 @@ def test_arbitrary_text_never_crashes_and_offsets_stay_inside(finder: ActorFinde
         for m in actor.mentions:
             assert 0 <= m.start < m.end <= len(text)
             assert text[m.start:m.end] == m.surface
+
+
+def test_leader_terms_are_recorded_not_filtered(finder: ActorFinder) -> None:
+    assert finder.leader_terms["Hosni Mubarak"] == (1981, 2011)
+    assert [a.code for a in finder.find("Hosni Mubarak met Blair.")] == ["EGY", "GBR"]
+
+
+def test_leader_entry_without_name_is_an_error() -> None:
+    with pytest.raises(ValueError, match="countries.EGY.leaders: an entry without 'name'"):
+        ActorFinder({"countries": {"EGY": {"leaders": [{"since": 1981}]}}})

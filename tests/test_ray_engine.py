@@ -37,7 +37,7 @@ def test_ray_matches_local(tiny_checkpoint: Path, tmp_path: Path) -> None:
     remote = tmp_path / "ray.parquet"
     try:
         summary = run_ray(InferConfig(checkpoint=str(tiny_checkpoint), input=str(inp), output=str(remote), progress=False,
-                                      chunk_size=2, threads=1, engine="ray"))
+                                      chunk_size=2, threads=1, engine="ray", ray_workers=2))
     finally:
         ray.shutdown()
     assert summary["articles"] == 6 and summary["error"] == 1 and summary["duplicate_ids"] == []
@@ -45,3 +45,14 @@ def test_ray_matches_local(tiny_checkpoint: Path, tmp_path: Path) -> None:
         ray_rows = _rows(Path(summary["outputs"][kind]))
         local_rows = _rows(output_paths(str(local))[kind])
         assert _key(ray_rows) == _key(local_rows), kind
+
+
+def test_ray_on_error_fail_names_the_row(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    from infer.batch_io import InputError
+    from infer.ray_engine import run as run_ray
+
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(json.dumps({"id": "a", "text": "Russia invaded Ukraine."}) + "\n" + json.dumps({"id": "b"}) + "\n")
+    with pytest.raises(InputError, match=r"in.jsonl:2: field 'text': missing"):
+        run_ray(InferConfig(checkpoint=str(tiny_checkpoint), input=str(inp), output=str(tmp_path / "o.parquet"),
+                            progress=False, engine="ray", on_error="fail"))

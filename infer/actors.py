@@ -132,6 +132,8 @@ class ActorFinder:
         if include_organisations:
             for code, entry in sorted(table.get("organisations", {}).items()):
                 self._add_entry(surfaces, code, entry)
+        for code, entry in sorted(table.get("actors", {}).items()):  # user actors: groups, parties, regions
+            self._add_entry(surfaces, code, entry)
         for surface in BLOCKED_SURFACES:
             surfaces[surface] = _Entry(None, MentionKind.NAME)
         # ALL-CAPS variants of longer names, capitals and demonyms, for datelines ("NAIROBI, May 3").
@@ -152,7 +154,7 @@ class ActorFinder:
         """The table with every leader as a plain string; ``{name, since, until}`` entries keep their
         term in :attr:`leader_terms` (recorded, not used to filter: see the module docstring)."""
         out = {section: dict(entries or {}) for section, entries in table.items()}
-        for section in ("countries", "organisations"):
+        for section in ("countries", "organisations", "actors"):
             for code, entry in out.get(section, {}).items():
                 names = []
                 for leader in (entry or {}).get("leaders") or []:
@@ -192,12 +194,19 @@ class ActorFinder:
                 surfaces[name] = _Entry(code, kind)
 
     @classmethod
-    def from_yaml(cls, path: str | Path, include_organisations: bool = True) -> ActorFinder:
-        """Load the alias table from a YAML file (see ``data/aliases.yaml``)."""
+    def from_yaml(cls, path: str | Path, include_organisations: bool = True, extra: str | Path | None = None) -> ActorFinder:
+        """Load the alias table from a YAML file (see ``data/aliases.yaml``), with an optional user
+        overlay of the same schema laid over it (:func:`merge_tables`)."""
         with open(path, encoding="utf-8") as f:
             table = yaml.safe_load(f)
         if not isinstance(table, dict) or "countries" not in table:
             raise ValueError(f"{path}: not an alias table (no 'countries' key)")
+        if extra is not None:
+            with open(extra, encoding="utf-8") as f:
+                overlay = yaml.safe_load(f) or {}
+            if not isinstance(overlay, dict):
+                raise ValueError(f"{extra}: not an alias overlay (expected sections countries, organisations, actors)")
+            table = merge_tables(table, overlay, source=str(extra))
         return cls(table, include_organisations=include_organisations)
 
     def find(self, text: str) -> list[Actor]:
@@ -254,6 +263,45 @@ class ActorFinder:
         if surface == "Georgia" and (_US_STATE_CONTEXT.search(before) or _US_STATE_AFTER.match(after)):
             return True
         return False
+
+
+SURFACE_KEYS = ("names", "demonyms", "prefixes", "capitals", "leaders", "surnames")
+
+
+def merge_tables(base: dict, extra: dict, source: str = "overlay") -> dict:
+    """The alias table ``base`` with a user overlay (same schema) laid over it: new codes are added
+    (sections ``countries``, ``organisations`` and ``actors``, the last for non-state and sub-state
+    actors such as armed groups, parties or regions), lists of an existing code are extended, and a
+    surface the overlay names is taken from whichever code held it before.
+
+    >>> base = {"countries": {"BEL": {"capitals": ["Brussels"]}}}
+    >>> extra = {"organisations": {"EU": {"names": ["Brussels"]}}, "actors": {"HEZ": {"names": ["Hezbollah"]}}}
+    >>> merged = merge_tables(base, extra)
+    >>> merged["countries"]["BEL"]["capitals"], merged["organisations"]["EU"]["names"], sorted(merged["actors"])
+    ([], ['Brussels'], ['HEZ'])
+    """
+    unknown = set(extra) - {"countries", "organisations", "actors"}
+    if unknown:
+        raise ValueError(f"{source}: unknown sections {sorted(unknown)} (known: countries, organisations, actors)")
+    claimed = {str(x["name"] if isinstance(x, dict) else x) for entries in extra.values() for entry in (entries or {}).values()
+               for key in SURFACE_KEYS for x in (entry or {}).get(key) or []}
+    out: dict = {}
+    for section in sorted(set(base) | set(extra)):
+        entries = {code: {key: [x for x in value if str(x["name"] if isinstance(x, dict) else x) not in claimed]
+                          if key in SURFACE_KEYS and isinstance(value, list) else value for key, value in (entry or {}).items()}
+                   for code, entry in (base.get(section) or {}).items()}
+        for code, entry in (extra.get(section) or {}).items():
+            if not isinstance(entry, dict):
+                raise ValueError(f"{source}: {section}.{code}: expected a mapping of surface lists")
+            bad = set(entry) - set(SURFACE_KEYS)
+            if bad:
+                raise ValueError(f"{source}: {section}.{code}: unknown keys {sorted(bad)} (known: {', '.join(SURFACE_KEYS)})")
+            merged = dict(entries.get(code, {}))
+            for key, value in entry.items():
+                merged[key] = list(merged.get(key) or []) + [x for x in value or [] if x not in (merged.get(key) or [])]
+            entries[code] = merged
+        out[section] = entries
+    return out
 
 
 def _is_sentence_start(text: str, pos: int) -> bool:

@@ -14,6 +14,7 @@ done the parts are merged into the outputs:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -77,6 +78,9 @@ class InferConfig:
     ray_workers: int = 1
     """Engine ray: the predictor actor pool grows from one actor to this many, each reserving
     ``threads`` CPUs (default 1). The Ray engine recomputes everything on a rerun (no resume)."""
+    aliases_extra: str | None = None
+    """A user actor table (same schema as data/aliases.yaml, plus an 'actors' section for armed groups,
+    parties, regions) laid over the checkpoint's; no retraining needed."""
     max_actors_per_sentence: int | None = None
     """Score pairs among at most this many actors per sentence (first mentioned first); the rest are
     listed in the sentence rows (skipped_actors) and counted in the status rows. Null: the checkpoint's."""
@@ -196,7 +200,8 @@ def _manifest(cfg: InferConfig) -> dict[str, Any]:
     return {"input": os.path.abspath(cfg.input), "input_size": stat.st_size, "input_mtime": int(stat.st_mtime),
             "checkpoint": os.path.abspath(cfg.checkpoint), "checkpoint_hash": model_fingerprint(cfg.checkpoint),
             "chunk_size": cfg.chunk_size, "backend": cfg.backend, "int8": cfg.int8,
-            "max_actors_per_sentence": cfg.max_actors_per_sentence}
+            "max_actors_per_sentence": cfg.max_actors_per_sentence,
+            "aliases_extra": hashlib.sha256(Path(cfg.aliases_extra).read_bytes()).hexdigest() if cfg.aliases_extra else None}
 
 
 def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
@@ -208,7 +213,8 @@ def run(cfg: InferConfig, predictor: Any = None) -> dict[str, Any]:
     if predictor is None:  # first, so that a bad checkpoint fails before anything is written
         predictor = StancePredictor.from_pretrained(cfg.checkpoint, batch_size=cfg.batch_size, threads=cfg.threads,
                                                     backend=cfg.backend, int8=cfg.int8,
-                                                    max_actors_per_sentence=cfg.max_actors_per_sentence)
+                                                    max_actors_per_sentence=cfg.max_actors_per_sentence,
+                                                    aliases_extra=cfg.aliases_extra)
     paths = output_paths(cfg.output)
     paths["articles"].parent.mkdir(parents=True, exist_ok=True)
     parts = paths["parts"]

@@ -106,12 +106,14 @@ class StancePredictor:
     @classmethod
     def from_pretrained(cls, directory: str | Path, batch_size: int = 32, threads: int | None = None,
                         device: str | None = None, include_organisations: bool | None = None,
-                        int8: bool = False, backend: str = "torch", max_actors_per_sentence: int | None = None) -> StancePredictor:
+                        int8: bool = False, backend: str = "torch", max_actors_per_sentence: int | None = None,
+                        aliases_extra: str | Path | None = None) -> StancePredictor:
         """Load everything from the checkpoint directory.
 
         ``threads`` sets the CPU threads; ``backend`` is ``torch`` or ``onnx`` (ONNX Runtime, needs the
         ``onnx`` extra); ``int8`` runs ONNX Runtime's dynamic int8 quantisation of the linear layers
-        (CPU; the maintained int8 path, so it implies the onnx backend).
+        (CPU; the maintained int8 path, so it implies the onnx backend). ``aliases_extra`` lays a user
+        actor table (same schema, plus an ``actors`` section for non-state actors) over the checkpoint's.
         """
         if threads:
             torch.set_num_threads(threads)
@@ -124,7 +126,7 @@ class StancePredictor:
             model = OnnxForward(export(directory, int8=int8), threads=threads)
             device = "cpu"
         orgs = meta["config"].get("data", {}).get("include_organisations", True) if include_organisations is None else include_organisations
-        finder = ActorFinder.from_yaml(Path(directory) / "aliases.yaml", include_organisations=orgs)
+        finder = ActorFinder.from_yaml(Path(directory) / "aliases.yaml", include_organisations=orgs, extra=aliases_extra)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         return cls(model, tokenizer, meta, finder, batch_size=batch_size, device=device,
                    max_actors_per_sentence=max_actors_per_sentence)

@@ -28,11 +28,12 @@ class PredictBatch:
     """Ray Data callable class: loads the checkpoint once per actor, predicts a batch of articles."""
 
     def __init__(self, checkpoint: str, batch_size: int, threads: int | None, backend: str = "torch",
-                 int8: bool = False, max_actors_per_sentence: int | None = None) -> None:
+                 int8: bool = False, max_actors_per_sentence: int | None = None, aliases_extra: str | None = None) -> None:
         from infer.predictor import StancePredictor
 
         self.predictor = StancePredictor.from_pretrained(checkpoint, batch_size=batch_size, threads=threads, device="cpu",
-                                                         backend=backend, int8=int8, max_actors_per_sentence=max_actors_per_sentence)
+                                                         backend=backend, int8=int8, max_actors_per_sentence=max_actors_per_sentence,
+                                                         aliases_extra=aliases_extra)
 
     def __call__(self, batch: Any) -> dict[str, list[str]]:
         rows = batch.to_dict("records")
@@ -126,7 +127,8 @@ def run(cfg: InferConfig) -> dict[str, Any]:
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=cfg.ray_workers),
         fn_constructor_kwargs={"checkpoint": str(Path(cfg.checkpoint).resolve()), "batch_size": cfg.batch_size,
                                "threads": threads, "backend": cfg.backend, "int8": cfg.int8,
-                               "max_actors_per_sentence": cfg.max_actors_per_sentence}).materialize()
+                               "max_actors_per_sentence": cfg.max_actors_per_sentence,
+                               "aliases_extra": str(Path(cfg.aliases_extra).resolve()) if cfg.aliases_extra else None}).materialize()
     for kind, schema in (("articles", ARTICLE_SCHEMA), ("sentences", SENTENCE_SCHEMA), ("status", STATUS_SCHEMA)):
         results.flat_map(_explode(kind, schema)).write_parquet(str(out[kind]))
     statuses = [json.loads(r["status"])[0] for r in results.select_columns(["status"]).iter_rows()]

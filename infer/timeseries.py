@@ -82,7 +82,10 @@ def build_series(rows: pd.DataFrame, freq: str, dyads: list[str] | None = None, 
 
 def plot_series(series: pd.DataFrame, path: str | Path, title: str = "dyad stance over time") -> None:
     """Score with its confidence band per undirected dyad (directed ones when no undirected)."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError as e:  # an optional extra
+        raise SystemExit("--plot needs matplotlib: pip install 'geostance[eval]'") from e
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -8,6 +8,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q "torch==2.13.0" -e ".[test,ray,onnx]"
+  .venv/bin/python -m pip install -q "torch==2.13.0" -e ".[test,eval,ray,onnx]"
   touch .venv/.installed
 fi

@@ -183,3 +183,25 @@ def test_capped_actors_are_counted_in_status_and_sentence_rows(tiny_checkpoint: 
     first = [r for r in sentences if r["sentence_index"] == 0]
     assert len(first) == 6 and all(list(r["skipped_actors"]) == ["CHL", "BRA", "MEX"] for r in first)
     assert all(list(r["skipped_actors"]) == [] for r in sentences if r["sentence_index"] == 1)
+
+
+def test_user_actor_table_adds_dyads_without_retraining(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    """A user overlay adds a non-state actor (and takes over a surface), with no change to the checkpoint."""
+    extra = tmp_path / "my_actors.yaml"
+    extra.write_text("actors:\n  HEZ:\n    names: [Hezbollah]\n")
+    inp = tmp_path / "in.jsonl"
+    inp.write_text(json.dumps({"id": "h1", "text": "Israel struck Hezbollah positions, and Hezbollah fired rockets at Israel."}) + "\n")
+    out = tmp_path / "o.parquet"
+    run(_cfg(tiny_checkpoint, inp, out, aliases_extra=str(extra)))
+    dyads = {r["dyad"] for r in read_table(out) if r["directed"]}
+    assert dyads == {"ISR->HEZ", "HEZ->ISR"}
+    plain = tmp_path / "plain.parquet"
+    run(_cfg(tiny_checkpoint, inp, plain))
+    assert [r["status"] for r in read_table(output_paths(str(plain))["status"])] == ["no_dyads"]
+
+
+def test_bad_user_actor_table_names_the_key(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "bad.yaml"
+    extra.write_text("actors:\n  HEZ:\n    nmes: [Hezbollah]\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: actors.HEZ: unknown keys \['nmes'\]"):
+        run(_cfg(tiny_checkpoint, EXAMPLES, tmp_path / "o.parquet", aliases_extra=str(extra)))

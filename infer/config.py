@@ -156,7 +156,7 @@ def field_help(cls: type) -> str:
     for node, nxt in zip(body, body[1:] + [None], strict=True):
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             if isinstance(nxt, ast.Expr) and isinstance(getattr(nxt, "value", None), ast.Constant):
-                docs[node.target.id] = str(nxt.value.value).strip()
+                docs[node.target.id] = " ".join(str(nxt.value.value).split())  # one line, for --help
     for f in dataclasses.fields(cls):
         default = f.default if f.default is not dataclasses.MISSING else "(section)"
         lines.append(f"  {f.name} = {default!r}: {docs.get(f.name, '')}")

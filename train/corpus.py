@@ -410,11 +410,19 @@ def agreement(path: Path = Path("data/agreement/double_annotation.jsonl")) -> di
     from sklearn.metrics import cohen_kappa_score
 
     rows = [json.loads(line) for line in open(path, encoding="utf-8")]
-    a, b = [r["label_first"] for r in rows], [r["label_second"] for r in rows]
-    return {"pairs": len(rows), "cohen_kappa": round(float(cohen_kappa_score(a, b, labels=LABELS)), 4),
-            "raw_agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(rows), 4),
-            "disagreements": sum(x != y for x, y in zip(a, b, strict=True)),
-            "gold_changed_by_adjudication": sum(r["label_adjudicated"] != r["label_first"] for r in rows)}
+
+    def summary(part: list[dict[str, Any]]) -> dict[str, Any]:
+        a, b = [r["label_first"] for r in part], [r["label_second"] for r in part]
+        return {"pairs": len(part), "cohen_kappa": round(float(cohen_kappa_score(a, b, labels=LABELS)), 4),
+                "raw_agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(part), 4),
+                "disagreements": sum(x != y for x, y in zip(a, b, strict=True)),
+                "gold_changed_by_adjudication": sum(r["label_adjudicated"] != r["label_first"] for r in part)}
+
+    out = summary(rows)
+    genres = sorted({r["genre"] for r in rows if r.get("genre")})
+    if genres:  # corpus v2: kappa per genre too
+        out["per_genre"] = {g: summary([r for r in rows if r.get("genre") == g]) for g in genres}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -436,7 +444,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "validate":
             result = validate(corpus, args.aliases)
         elif args.command == "agreement":
-            result = agreement()
+            v2 = Path("data/agreement/double_annotation_v2.jsonl")
+            result = {"v1": agreement(), **({"v2": agreement(v2)} if v2.is_file() else {})}
         elif args.command == "agreement-tasks":
             docs = [d for d in load_raw(Path(args.raw)) if Path(d["_file"]).match(args.glob)]
             tasks = agreement_tasks(docs, ActorFinder.from_yaml(args.aliases), args.pairs)

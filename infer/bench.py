@@ -162,6 +162,8 @@ def run(checkpoints: list[str], n_articles: int, threads: int | None, batch_size
             for load, texts in loads.items():
                 result["runs"].append({"checkpoint": checkpoint, "strategy": predictor.strategy, "backend": name,
                                        "workload": load, **bench_predictor(predictor, texts)})
+            if name == "fp32":
+                result.setdefault("crowded_sentence", {})[predictor.strategy] = bench_crowded(predictor)
     # The naive baseline classifies the per-pair texts of the news-like workload, one pair per call.
     predictor = StancePredictor.from_pretrained(checkpoints[0], batch_size=batch_size, threads=threads, device="cpu")
     marked = []
@@ -179,6 +181,24 @@ def run(checkpoints: list[str], n_articles: int, threads: int | None, batch_size
     return result
 
 
+def bench_crowded(predictor: Any, counts: tuple[int, ...] = (2, 4, 8, 12, 20, 40), repeats: int = 3) -> list[dict[str, Any]]:
+    """Seconds to score one sentence naming ``n`` countries (a list, as in summit and sanctions copy),
+    under the predictor's actor cap: what ``max_actors_per_sentence`` bounds."""
+    import pycountry
+
+    names = [c.name for c in pycountry.countries if len(c.name.split()) == 1 and predictor.finder.find(c.name)][:max(counts)]
+    out = []
+    for n in counts:
+        text = "Ministers from " + ", ".join(names[:n - 1]) + f" and {names[n - 1]} signed the declaration on Tuesday."
+        predictor.predict_sentences(text)  # warm-up
+        start = time.perf_counter()
+        for _ in range(repeats):
+            rows = predictor.predict_sentences(text)
+        out.append({"actors": n, "scored_pairs": len(rows), "skipped_actors": len(rows[0].skipped_actors) if rows else 0,
+                    "seconds": round((time.perf_counter() - start) / repeats, 3)})
+    return out
+
+
 def table(result: dict[str, Any]) -> str:
     """The benchmark as a Markdown table, every path side by side."""
     lines = ["| strategy | backend | workload | dyad-pairs/s | sentences/s | articles/s |", "|---|---|---|---|---|---|"]
@@ -188,6 +208,9 @@ def table(result: dict[str, Any]) -> str:
                          f"{r['articles_per_s']} |")
     naive = result["naive_pipeline"]
     lines.append(f"| naive pipeline, one pair per call, padded to 128 | fp32 | news_like | {naive['pairs_per_s']} | | |")
+    for strategy, rows in result.get("crowded_sentence", {}).items():
+        lines.append(f"\nOne sentence naming n countries ({strategy}, fp32): " +
+                     ", ".join(f"n={r['actors']}: {r['scored_pairs']} pairs in {r['seconds']} s" for r in rows))
     return "\n".join(lines)
 
 

@@ -46,3 +46,27 @@ def test_precedence_defaults_file_flags(tmp_path: Path) -> None:
     cfg = load_config(TrainConfig, path, ["--training.epochs", "5", "--model.mask_names=true"])
     assert (cfg.training.epochs, cfg.training.batch_size, cfg.model.mask_names) == (5, 4, True)
     assert cfg.training.learning_rate == TrainConfig().training.learning_rate
+
+
+@pytest.mark.parametrize("name,cuda,expected", [
+    ("auto", False, "cpu"), ("auto", True, "cuda"), ("cpu", True, "cpu"), ("cuda", True, "cuda"),
+])
+def test_device_resolution(monkeypatch: pytest.MonkeyPatch, name: str, cuda: bool, expected: str) -> None:
+    import torch
+
+    from infer.model import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    assert resolve_device(name) == expected
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from infer.model import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="torch sees no GPU"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="auto, cpu or cuda"):
+        resolve_device("tpu")

@@ -94,3 +94,28 @@ def test_aggregator_round_trips_and_rejects_other_features() -> None:
     assert ArticleAggregator.from_dict(agg.to_dict()) == agg
     with pytest.raises(ValueError, match="differ"):
         ArticleAggregator.from_dict({**agg.to_dict(), "features": ["other"]})
+
+
+def test_article_dyads_score_the_rule_whatever_the_predictor_aggregates() -> None:
+    """The rule's figures must not silently become the learned aggregator's when one is loaded."""
+    from infer.aggregate import FEATURES, ArticleAggregator
+    from train.aggregator import article_dyads, article_metrics
+
+    rows = [PairPrediction("A", "B", "A struck B.", (0.9, 0.1, 0.0), 0)] + [
+        PairPrediction("A", "B", f"A and B {i}.", (0.0, 1.0, 0.0), i + 1) for i in range(5)]
+    always_cooperative = ArticleAggregator(((0.0,) * len(FEATURES),) * 3, (0.0, 0.0, 9.0))
+
+    class Result:
+        sentences = rows
+        dyads = aggregate_article(rows, aggregator=always_cooperative)
+
+    class Predictor:
+        aggregator = always_cooperative
+
+        def predict_article(self, texts):
+            return [Result() for _ in texts]
+
+    dyads = article_dyads(Predictor(), [{"text": "x", "dyads": [{"source": "A", "target": "B", "label": "conflictual", "score": -1}]}])
+    assert dyads[0]["rule_label"] == "conflictual"
+    assert article_metrics(dyads)["sign_accuracy"] == 1.0
+    assert article_metrics(dyads, always_cooperative)["sign_accuracy"] == 0.0

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from infer.aggregate import ArticleAggregator, PairPrediction, dyad_features
+from infer.aggregate import ArticleAggregator, PairPrediction, aggregate_article, dyad_features
 from infer.schema import LABEL2ID, LABELS
 
 
@@ -23,7 +23,8 @@ def article_dyads(predictor: Any, articles: list[dict[str, Any]]) -> list[dict[s
         rows: dict[tuple[str, str], list[PairPrediction]] = {}
         for p in res.sentences:
             rows.setdefault((p.source, p.target), []).append(p)
-        rule = {(d.source, d.target): d for d in res.dyads if d.directed}
+        # The rule is recomputed from the sentence rows: res.dyads follow the predictor's aggregator.
+        rule = {(d.source, d.target): d for d in aggregate_article(res.sentences, undirected=False)}
         for g in art["dyads"]:
             key = (g["source"], g["target"])
             out.append({"gold_label": g["label"], "gold_score": float(g["score"]),

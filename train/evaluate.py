@@ -131,12 +131,10 @@ def article_level(predictor: Any, articles: list[dict[str, Any]]) -> dict[str, A
     weighted-mean rule and (when the checkpoint has one) the learned aggregator."""
     from train.aggregator import article_dyads, article_metrics
 
-    aggregator, predictor.aggregator = predictor.aggregator, None  # the rows are the same; only aggregation differs
-    dyads = article_dyads(predictor, articles)
-    predictor.aggregator = aggregator
+    dyads = article_dyads(predictor, articles)  # sentence rows once; both aggregations read them
     out = {"articles": len(articles), "rule": article_metrics(dyads)}
-    if aggregator is not None:
-        out["learned"] = article_metrics(dyads, aggregator)
+    if predictor.aggregator is not None:
+        out["learned"] = article_metrics(dyads, predictor.aggregator)
     return out
 
 

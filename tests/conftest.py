@@ -115,13 +115,13 @@ def train_tiny(base: Path, encoder: Path, **model: object) -> Path:
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
     """A per-pair checkpoint trained for a few steps on the tiny encoder (trained once per session)."""
-    return train_tiny(tmp_path_factory.mktemp("tiny-run"), tiny_encoder)
+    return train_tiny(tmp_path_factory.mktemp("tiny-run"), tiny_encoder, pair_encoding="per_pair")
 
 
 @pytest.fixture(scope="session")
 def tiny_sentence_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_encoder: Path) -> Path:
-    """The same, with the per-sentence strategy (one encoder pass per sentence)."""
-    return train_tiny(tmp_path_factory.mktemp("tiny-sentence-run"), tiny_encoder, pair_encoding="per_sentence")
+    """The same, with the per-sentence strategy (one encoder pass per sentence; the default)."""
+    return train_tiny(tmp_path_factory.mktemp("tiny-sentence-run"), tiny_encoder)
 
 
 @pytest.fixture(scope="session", params=["per_pair", "per_sentence"])

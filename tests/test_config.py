@@ -70,3 +70,18 @@ def test_cuda_without_a_gpu_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
         resolve_device("cuda")
     with pytest.raises(ValueError, match="auto, cpu or cuda"):
         resolve_device("tpu")
+
+
+def test_default_config_says_only_what_the_defaults_say() -> None:
+    """configs/default.yaml documents the default model; the dataclass defaults are that model."""
+    import dataclasses
+
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "configs" / "default.yaml"
+    written = yaml.safe_load(path.read_text())
+    defaults = dataclasses.asdict(TrainConfig())
+    for section, values in written.items():
+        for key, value in values.items():
+            assert defaults[section][key] == value, f"{section}.{key}: default.yaml says {value!r}, the default is {defaults[section][key]!r}"
+    assert dataclasses.asdict(load_config(TrainConfig, path)) == defaults

@@ -43,7 +43,7 @@ class ModelConfig:
     """Dropout in the classification head."""
     mask_names: bool = True
     """Replace actor names by a neutral word inside the markers, so the model judges the act, not the country."""
-    pair_encoding: Literal["per_pair", "per_sentence", "appended"] = "per_pair"
+    pair_encoding: Literal["per_pair", "per_sentence", "appended"] = "per_sentence"
     """per_pair: one encoder pass per ordered pair, [S]/[T] around its mentions; per_sentence: one pass
     per sentence, [A] around every mention, a pair head scores every ordered pair; appended: unmarked
     sentence with the pair named after it (ablation)."""
@@ -70,7 +70,7 @@ class TrainingConfig:
 
     output_dir: str = "models/default"
     """Checkpoint directory to write."""
-    epochs: int = 3
+    epochs: int = 2
     """Maximum number of passes over the training data."""
     batch_size: int = 32
     """Encoder inputs per training batch (pairs for per_pair, sentences for per_sentence), grouped by length."""

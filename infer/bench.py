@@ -30,23 +30,23 @@ FILLER = ["Markets were little changed after the announcement.", "The talks are 
           "Officials gave no further details."]
 
 
+def _compose(n_articles: int, seed: int, sentences: tuple[int, int], fillers: list[str],
+             make: Any) -> list[str]:
+    """Articles of ``sentences`` sentences each: a filler one time in five, else ``make(rng)``."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(fillers) if rng.random() < 0.2 else make(rng) for _ in range(rng.randint(*sentences)))
+            for _ in range(n_articles)]
+
+
+def _short_sentence(rng: random.Random) -> str:
+    a, b, c = rng.sample(COUNTRIES, 3)
+    s = f"{a[0].upper() + a[1:]} {rng.choice(VERBS)} {b} {rng.choice(TAILS)}"
+    return s.rstrip(".") + f", while {c} urged restraint." if rng.random() < 0.3 else s
+
+
 def generated_corpus(n_articles: int, seed: int = 7, sentences: tuple[int, int] = (6, 12)) -> list[str]:
     """A fixed synthetic corpus: each article 6-12 sentences, most with two or three countries."""
-    rng = random.Random(seed)
-    articles = []
-    for _ in range(n_articles):
-        sents = []
-        for _ in range(rng.randint(*sentences)):
-            if rng.random() < 0.2:
-                sents.append(rng.choice(FILLER))
-                continue
-            a, b, c = rng.sample(COUNTRIES, 3)
-            s = f"{a[0].upper() + a[1:]} {rng.choice(VERBS)} {b} {rng.choice(TAILS)}"
-            if rng.random() < 0.3:
-                s = s.rstrip(".") + f", while {c} urged restraint."
-            sents.append(s)
-        articles.append(" ".join(sents))
-    return articles
+    return _compose(n_articles, seed, sentences, FILLER, _short_sentence)
 
 
 # Pieces of real-news-length sentences (median about 27 words, 2 to 8 actors): an attribution, a main act,
@@ -70,24 +70,18 @@ FILLERS = ["Officials gave no further details about the timing of the next meeti
            "Markets were little changed after the announcement, and the currency held steady against the dollar."]
 
 
+def _news_sentence(rng: random.Random) -> str:
+    names = dict(zip("abcdefg", rng.sample(COUNTRIES, 7), strict=True))
+    head = [rng.choice(OPENERS)] if rng.random() < 0.45 else []
+    tail = [rng.choice(CLAUSES)] if rng.random() < 0.6 else []
+    text = (" ".join([*head, rng.choice(ACTS)]) + "".join([*tail, rng.choice(TRAILERS)])).format(**names)
+    return text.replace(" ,", ",")[0].upper() + text.replace(" ,", ",")[1:]
+
+
 def news_like_corpus(n_articles: int, seed: int = 7, sentences: tuple[int, int] = (8, 14)) -> list[str]:
     """A fixed synthetic corpus with the sentence lengths and actor counts of real news (2 to 8
-    actors per sentence, median about 27 words), for timing the strategies fairly."""
-    rng = random.Random(seed)
-    articles = []
-    for _ in range(n_articles):
-        sents = []
-        for _ in range(rng.randint(*sentences)):
-            if rng.random() < 0.2:
-                sents.append(rng.choice(FILLERS))
-                continue
-            names = dict(zip("abcdefg", rng.sample(COUNTRIES, 7), strict=True))
-            head = [rng.choice(OPENERS)] if rng.random() < 0.45 else []
-            tail = [rng.choice(CLAUSES)] if rng.random() < 0.6 else []
-            text = " ".join([*head, rng.choice(ACTS)]) + "".join([*tail, rng.choice(TRAILERS)])
-            sents.append(text.format(**names).replace(" ,", ","))
-        articles.append(" ".join(s[0].upper() + s[1:] for s in sents))
-    return articles
+    actors per sentence, median about 30 words), for timing the strategies fairly."""
+    return _compose(n_articles, seed, sentences, FILLERS, _news_sentence)
 
 
 def peak_rss_mb() -> float:

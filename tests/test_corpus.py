@@ -21,18 +21,35 @@ def test_validator_passes_on_the_corpus() -> None:
 
 def test_size_and_coverage_targets() -> None:
     s = stats(CORPUS, ALIASES)
-    assert s["pairs"] >= 4000 and s["sentences"] >= 2000
-    assert s["articles_with_gold"] >= 60
-    assert all(share >= 0.25 for share in s["label_share"].values())
-    assert max(s["top_actor_share"].values()) <= 0.15
+    assert s["pairs"] >= 24000 and s["sentences"] >= 2000
+    assert s["articles_with_gold"] >= 600
+    assert all(share >= 0.2 for share in s["label_share"].values())
+    assert max(s["top_actor_share"].values()) <= 0.2
     assert s["distinct_actors"] >= 60
     assert s["sentences_3plus_actors"] / s["sentences"] >= 0.25
     assert s["metonym_share"] >= 0.15
 
 
+def test_corpus_v2_targets() -> None:
+    """The properties corpus v2 was written to (issue 8), measured by ``stats``."""
+    v2 = stats(CORPUS, ALIASES)["v2"]
+    assert v2["pairs"] >= 15000 and v2["articles"] >= 600
+    assert v2["label_share"]["neutral"] >= 0.40
+    assert v2["sentences_3plus_actors_share"] >= 0.35
+    assert 25 <= v2["words_per_sentence_median"] <= 30 and v2["sentences_over_40_words_share"] >= 0.15
+    assert v2["contrast_pairs"] >= 2000
+    targets = {"wire": 0.20, "war": 0.10, "domestic": 0.15, "opinion": 0.15, "business": 0.10, "culture": 0.10,
+               "briefs": 0.10, "longform": 0.10}
+    for genre, share in targets.items():
+        assert abs(v2["genre_share_of_new_articles"][genre] - share) <= 0.05, genre
+
+
 def test_agreement_figures() -> None:
     a = agreement(ROOT / "data" / "agreement" / "double_annotation.jsonl")
     assert a["pairs"] >= 400 and a["cohen_kappa"] > 0.6
+    v2 = agreement(ROOT / "data" / "agreement" / "double_annotation_v2.jsonl")
+    assert v2["pairs"] >= 1500 and v2["cohen_kappa"] >= 0.85
+    assert set(v2["per_genre"]) == {"wire", "war", "domestic", "opinion", "business", "culture", "briefs", "longform"}
 
 
 def test_validator_names_file_line_field(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ def test_packaged_minilm_trains_saves_and_predicts(tmp_path: Path) -> None:
                       ["--data.train", paths["train"], "--data.dev", paths["dev"], "--data.test", paths["test"],
                        "--data.aliases", str(ALIASES), "--training.output_dir", str(tmp_path / "ckpt")])
     metrics = run(cfg)
-    assert metrics["steps"] == 2  # 12 rows, batch 8, one epoch
+    assert metrics["steps"] == 1  # 12 rows in 6 sentences: one per-sentence batch of 8, one epoch
     p = StancePredictor.from_pretrained(tmp_path / "ckpt", device="cpu")
     assert p.model.encoder.config.hidden_size == 384  # the real MiniLM-L6, not the tiny test model
     rows = p.predict_sentences("Russia invaded Ukraine.")

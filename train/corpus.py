@@ -31,6 +31,7 @@ ANNOTATOR_TAGS = {"negation", "reported_speech", "nested", "joint", "hedged", "c
 GENRES = ("wire", "war", "domestic", "opinion", "business", "culture", "briefs", "longform")
 CONTRAST_CHANGES = ("base", "direction", "negation", "hedge", "third_party", "subordinate", "incidental")
 AUTO_TAGS = {"multi_actor", "metonym"}
+SPLITS_FILE = Path("data/splits.json")  # doc_id -> split of every published document
 NEAR_DUPLICATE = 0.9  # cosine similarity of character n-gram TF-IDF above which sentences count as one
 
 
@@ -177,6 +178,7 @@ def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/alia
     """Write ``{train,dev,test}.jsonl`` and ``articles.jsonl`` from the raw batches."""
     finder = ActorFinder.from_yaml(aliases)
     docs = load_raw(raw_dir)
+    frozen = json.loads(SPLITS_FILE.read_text()) if SPLITS_FILE.is_file() else {}
     # Corpus v1 (the batches directly in raw/) keeps the splits it has always had, so that its test
     # figures stay comparable; v2 (raw/v2/) is split on its own, and a v2 document that shares a
     # near-duplicate sentence with a v1 document joins that document's split.
@@ -187,6 +189,9 @@ def build(raw_dir: Path = RAW, out_dir: Path = CORPUS, aliases: str = "data/alia
     v2_sents = [(d["doc_id"], s["text"]) for d in v2 for s in d["sentences"]]
     for i, j, _ in near_duplicates([t for _, t in v2_sents], [t for _, t in v1_sents]):
         split_of[v2_sents[i][0]] = split_of[v1_sents[j][0]]
+    # Published splits never move: a document listed in data/splits.json keeps its split, so a later
+    # revision of a document's text or labels cannot reshuffle the stratified assignment of the others.
+    split_of.update({d: frozen[d] for d in split_of if d in frozen})
     _join_cross_split_duplicates(docs, split_of)
     adjudicated = adjudications()
     out_dir.mkdir(parents=True, exist_ok=True)

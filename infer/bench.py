@@ -163,7 +163,7 @@ def run(checkpoints: list[str], n_articles: int, threads: int | None, batch_size
     marked = []
     for text in loads["news_like"]:
         for span in split_sentences(text):
-            (sentence, actors, pairs), _, _ = predictor.sentence_job(span.text)
+            (sentence, actors, pairs), _ = predictor.sentence_job(span.text)
             marked += [encode_in_context(sentence, actors, s, t, predictor.mask_names) for s, t in pairs]
         if len(marked) >= naive_pairs:
             break

@@ -277,6 +277,12 @@ def featurize_sentences(tokenizer: PreTrainedTokenizerBase, sentences: list[tupl
     return features
 
 
+def input_width(feature: dict[str, Any], levitated: bool) -> int:
+    """Tokens of one encoder input as :func:`collate` lays it out: the text, plus two levitated
+    markers per pair for the per-sentence strategy (what batching by length sorts on)."""
+    return len(feature["input_ids"]) + (2 * len(feature["pairs"]) if levitated else 0)
+
+
 def collate(features: list[dict[str, Any]], pad_id: int, levitate: tuple[int, int] | None = None) -> dict[str, torch.Tensor]:
     """Pad a batch of encoder inputs to its longest member (dynamic padding) and flatten their pairs
     into ``pair_row``, ``source_pos`` and ``target_pos`` (plus ``labels`` when the inputs carry them).
@@ -285,8 +291,7 @@ def collate(features: list[dict[str, Any]], pad_id: int, levitate: tuple[int, in
     marker tokens per pair, with their position ids and a (batch, seq, seq) attention mask (see
     :class:`StanceModel`).
     """
-    widths = [len(f["input_ids"]) + (2 * len(f["pairs"]) if levitate else 0) for f in features]
-    width = max(widths)
+    width = max(input_width(f, levitate is not None) for f in features)
     ids = torch.full((len(features), width), pad_id, dtype=torch.long)
     rows, sources, targets, lev_sources, lev_targets = [], [], [], [], []
     if levitate:

@@ -14,10 +14,10 @@ from typing import Any, overload
 import numpy as np
 import torch
 
-from infer.actors import ActorFinder
+from infer.actors import ActorFinder, directed_pairs
 from infer.aggregate import ArticleAggregator, DyadStance, PairPrediction, aggregate_article
 from infer.encoding import encode_in_context, encode_sentence
-from infer.model import collate, featurize, featurize_sentences, levitated_ids, load_checkpoint
+from infer.model import collate, featurize, featurize_sentences, input_width, levitated_ids, load_checkpoint, resolve_device
 from infer.schema import LABELS, Actor
 from infer.sentences import split_sentences
 
@@ -127,7 +127,7 @@ class StancePredictor:
             device = "cpu"
         orgs = meta["config"].get("data", {}).get("include_organisations", True) if include_organisations is None else include_organisations
         finder = ActorFinder.from_yaml(Path(directory) / "aliases.yaml", include_organisations=orgs, extra=aliases_extra)
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = device or resolve_device("auto")
         return cls(model, tokenizer, meta, finder, batch_size=batch_size, device=device,
                    max_actors_per_sentence=max_actors_per_sentence)
 
@@ -140,9 +140,9 @@ class StancePredictor:
         if not n_pairs:
             return out
         features, flat = featurize_jobs(self.tokenizer, jobs, self.strategy, self.mask_names, self.max_length)
-        order = sorted(range(len(features)), key=lambda i: (len(features[i]["input_ids"]) + 2 * len(features[i]["pairs"])))
-        pad = self.tokenizer.pad_token_id or 0
         levitate = levitated_ids(self.tokenizer, self.strategy)
+        order = sorted(range(len(features)), key=lambda i: input_width(features[i], levitate is not None))
+        pad = self.tokenizer.pad_token_id or 0
         with torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
                 idx = order[i:i + self.batch_size]
@@ -153,13 +153,11 @@ class StancePredictor:
                 out[[k for j in idx for k in flat[j]]] = torch.softmax(logits.float() / self.temperature, dim=-1).cpu().numpy()
         return out
 
-    def sentence_job(self, text: str) -> tuple[SentenceJob, tuple[str, ...], int]:
-        """The job scoring every ordered pair of the (capped) actors of ``text``, the skipped actor
-        codes, and the number of actors found."""
-        found = self.finder.find(text)
-        actors, skipped = cap_actors(found, self.max_actors)
-        pairs = [(s.code, t.code) for s in actors for t in actors if s.code != t.code]
-        return (text, {a.code: a for a in actors}, pairs), skipped, len(found)
+    def sentence_job(self, text: str) -> tuple[SentenceJob, tuple[str, ...]]:
+        """The job scoring every ordered pair of the (capped) actors of ``text``, and the skipped actor codes."""
+        actors, skipped = cap_actors(self.finder.find(text), self.max_actors)
+        pairs = [(s.code, t.code) for s, t in directed_pairs(actors)]
+        return (text, {a.code: a for a in actors}, pairs), skipped
 
     # -- public API --------------------------------------------------------------------------
     @overload
@@ -197,9 +195,9 @@ class StancePredictor:
         single = isinstance(texts, str)
         items = [texts] if single else list(texts)
         jobs = [self.sentence_job(t) for t in items]
-        probs = iter(self.score([job for job, _, _ in jobs]))
+        probs = iter(self.score([job for job, _ in jobs]))
         out = [[PairPrediction(s, t, text, tuple(float(x) for x in next(probs)), i, skipped) for s, t in pairs]
-               for i, ((text, _, pairs), skipped, _) in enumerate(jobs)]
+               for i, ((text, _, pairs), skipped) in enumerate(jobs)]
         return out[0] if single else out
 
     @overload
@@ -216,7 +214,7 @@ class StancePredictor:
             spans = split_sentences(text)
             rows, codes, n_skipped = [], set(), 0
             for span in spans:
-                job, skipped, _ = self.sentence_job(span.text)
+                job, skipped = self.sentence_job(span.text)
                 codes.update(job[1])
                 codes.update(skipped)
                 n_skipped += len(skipped)

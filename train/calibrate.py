@@ -10,8 +10,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+
+def dev_temperature(predictor: Any, rows: list[dict[str, Any]]) -> float:
+    """The softmax temperature that minimises the NLL of ``predictor`` on the dev ``rows`` (fitted on
+    its uncalibrated probabilities; the predictor's own temperature is left at 1.0)."""
+    from infer.schema import LABEL2ID
+    from train.metrics import fit_temperature
+
+    predictor.temperature = 1.0
+    probs = np.array([p.probs for p in predictor.predict_pairs([(r["text"], r["source"], r["target"]) for r in rows])])
+    return fit_temperature(probs, [LABEL2ID[r["label"]] for r in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,15 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", default="data/corpus/dev.jsonl", help="development rows (default: %(default)s)")
     args = parser.parse_args(argv)
     from infer.predictor import StancePredictor
-    from infer.schema import LABEL2ID
     from train.data import read_pairs
-    from train.metrics import fit_temperature
 
     predictor = StancePredictor.from_pretrained(args.checkpoint, device="cpu")
-    predictor.temperature = 1.0
-    rows = read_pairs(args.dev, predictor.finder)
-    probs = np.array([p.probs for p in predictor.predict_pairs([(r["text"], r["source"], r["target"]) for r in rows])])
-    temperature = fit_temperature(probs, [LABEL2ID[r["label"]] for r in rows])
+    temperature = dev_temperature(predictor, read_pairs(args.dev, predictor.finder))
     meta_path = Path(args.checkpoint, "geostance.json")
     meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), "temperature": temperature}, indent=2))
     metrics_path = Path(args.checkpoint, "metrics.json")

@@ -19,14 +19,15 @@ from transformers import get_linear_schedule_with_warmup
 
 from infer.actors import ActorFinder
 from infer.config import to_dict
-from infer.model import build_model, collate, levitated_ids, resolve_device, save_checkpoint
+from infer.model import build_model, collate, input_width, levitated_ids, resolve_device, save_checkpoint
 from infer.model_card import write_model_card
 from infer.predictor import SentenceJob, StancePredictor, featurize_jobs
 from infer.schema import LABEL2ID
 from train.aggregator import article_dyads, article_metrics, fit_aggregator
+from train.calibrate import dev_temperature
 from train.config import TrainConfig
 from train.data import read_articles, read_pairs
-from train.metrics import classification_metrics, fit_temperature
+from train.metrics import classification_metrics
 
 
 def set_seed(seed: int) -> None:
@@ -122,8 +123,8 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         [{"input_ids": f["input_ids"], "pairs": f["pairs"], "labels": [LABEL2ID[train_rows[row_of_pair[k]]["label"]] for k in ks]}
          for f, ks in zip(features, flat, strict=True)]
     )
-    lengths = [len(f["input_ids"]) + 2 * len(f["pairs"]) for f in features]
     levitate = levitated_ids(tokenizer, cfg.model.pair_encoding)
+    lengths = [input_width(f, levitate is not None) for f in features]
     class_weight = None
     if cfg.training.class_weights == "balanced":
         counts = np.bincount([LABEL2ID[r["label"]] for r in train_rows], minlength=len(LABEL2ID))
@@ -182,9 +183,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     model.eval()
     train_seconds = time.time() - start
     # Softmax temperature fitted on dev (calibration), saved with the weights.
-    predictor.temperature = 1.0
-    _, dev_probs = evaluate(predictor, dev_rows)
-    predictor.temperature = fit_temperature(dev_probs, [LABEL2ID[r["label"]] for r in dev_rows])
+    predictor.temperature = dev_temperature(predictor, dev_rows)
     article_metrics_: dict[str, Any] = {}
     if cfg.data.articles:
         # The article aggregator is fitted on dev articles only; test articles are scored once, below.

@@ -147,4 +147,13 @@ def closest_markers(ids: list[int], source_id: int, target_id: int) -> tuple[int
     targets = [i for i, t in enumerate(ids) if t == target_id]
     if not sources or not targets:
         raise ValueError("encoded pair lacks a source or target marker")
+    return closest_pair(sources, targets)
+
+
+def closest_pair(sources: list[int], targets: list[int]) -> tuple[int, int]:
+    """The (source, target) positions closest to each other, the earlier source on ties.
+
+    >>> closest_pair([1, 5], [4, 9])
+    (5, 4)
+    """
     return min(((s, t) for s in sources for t in targets), key=lambda st: (abs(st[0] - st[1]), st[0]))

@@ -21,7 +21,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
-from infer.encoding import ACTOR_START, ENCODINGS, MARKERS, SOURCE_START, TARGET_START, closest_markers, fit_window
+from infer.encoding import ACTOR_START, ENCODINGS, MARKERS, SOURCE_START, TARGET_START, closest_markers, closest_pair, fit_window
 from infer.schema import LABELS
 
 PACKAGED_ENCODERS = {
@@ -260,8 +260,7 @@ def featurize_sentences(tokenizer: PreTrainedTokenizerBase, sentences: list[tupl
             positions.setdefault(code, []).append(pos)
         windows: dict[tuple[int, ...], dict[str, Any]] = {}
         for k, (source, target) in enumerate(pairs):
-            s_pos, t_pos = min(((s, t) for s in positions[source] for t in positions[target]),
-                               key=lambda st: (abs(st[0] - st[1]), st[0]))
+            s_pos, t_pos = closest_pair(positions[source], positions[target])
             span = (0,) if len(ids) <= max_length - 2 else tuple(x for w in fit_window(len(ids), (s_pos, t_pos), max_length - 2) for x in w)
             if span not in windows:
                 input_ids, where = _windowed(ids, (s_pos, t_pos), max_length, cls_sep)
